@@ -1,0 +1,142 @@
+package gpu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/gogpu/wgpu"
+)
+
+// Buffer is a storage buffer of float32 values on the device.
+type Buffer struct {
+	d   *Device
+	buf *wgpu.Buffer
+	// Len is the number of float32 elements.
+	Len   int
+	label string
+}
+
+const storageUsage = wgpu.BufferUsageStorage | wgpu.BufferUsageCopySrc | wgpu.BufferUsageCopyDst
+
+// NewBuffer allocates a zeroed buffer of n float32 values.
+func (d *Device) NewBuffer(label string, n int) (*Buffer, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("gpu: buffer %q: negative length %d", label, n)
+	}
+	size := uint64(max(n, 1)) * 4
+	if max := d.limits.MaxStorageBufferBindingSize; max != 0 && size > uint64(max) {
+		return nil, fmt.Errorf("gpu: buffer %q: %d bytes exceeds the adapter's storage binding limit of %d bytes", label, size, max)
+	}
+	b, err := d.dev.CreateBuffer(&wgpu.BufferDescriptor{Label: label, Size: size, Usage: storageUsage})
+	if err != nil {
+		return nil, d.checkErr(fmt.Errorf("gpu: create buffer %q (%d floats): %w", label, n, err))
+	}
+	return &Buffer{d: d, buf: b, Len: n, label: label}, nil
+}
+
+// Upload allocates a buffer holding data.
+func (d *Device) Upload(label string, data []float32) (*Buffer, error) {
+	b, err := d.NewBuffer(label, len(data))
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Write(data); err != nil {
+		b.Release()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Write copies data into the start of the buffer (queued, takes effect
+// before the next submit).
+func (b *Buffer) Write(data []float32) error {
+	return b.WriteAt(0, data)
+}
+
+// WriteAt copies data into the buffer starting at element off.
+func (b *Buffer) WriteAt(off int, data []float32) error {
+	if off < 0 || off+len(data) > b.Len {
+		return fmt.Errorf("gpu: write %d floats at %d into buffer %q of %d", len(data), off, b.label, b.Len)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	return b.d.checkErr(b.d.queue.WriteBuffer(b.buf, uint64(off)*4, f32Bytes(data)))
+}
+
+// Label returns the buffer's debug label.
+func (b *Buffer) Label() string { return b.label }
+
+// Release frees the buffer.
+func (b *Buffer) Release() {
+	if b != nil && b.buf != nil {
+		b.buf.Release()
+		b.buf = nil
+	}
+}
+
+// f32Bytes encodes float32s little-endian. WebGPU buffers are little-endian
+// on every platform hubel runs on.
+func f32Bytes(v []float32) []byte {
+	out := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(x))
+	}
+	return out
+}
+
+func bytesF32(b []byte, out []float32) {
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+}
+
+// Pool reuses buffers by length so that planning a graph twice, or for a
+// second batch size, does not grow GPU memory without bound.
+type Pool struct {
+	d    *Device
+	mu   sync.Mutex
+	free map[int][]*Buffer
+}
+
+// NewPool returns an empty pool on d.
+func (d *Device) NewPool() *Pool { return &Pool{d: d, free: map[int][]*Buffer{}} }
+
+// Get returns a buffer of n floats, reused if one is free. Its contents are
+// whatever the previous user left; callers that need zeros clear it.
+func (p *Pool) Get(label string, n int) (*Buffer, error) {
+	p.mu.Lock()
+	if l := p.free[n]; len(l) > 0 {
+		b := l[len(l)-1]
+		p.free[n] = l[:len(l)-1]
+		p.mu.Unlock()
+		b.label = label
+		return b, nil
+	}
+	p.mu.Unlock()
+	return p.d.NewBuffer(label, n)
+}
+
+// Put returns b to the pool.
+func (p *Pool) Put(b *Buffer) {
+	if b == nil {
+		return
+	}
+	p.mu.Lock()
+	p.free[b.Len] = append(p.free[b.Len], b)
+	p.mu.Unlock()
+}
+
+// Release frees every buffer held by the pool.
+func (p *Pool) Release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.free {
+		for _, b := range l {
+			b.Release()
+		}
+	}
+	p.free = map[int][]*Buffer{}
+}

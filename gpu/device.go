@@ -1,0 +1,163 @@
+// Package gpu is hubel's compute engine: a thin layer over gogpu/wgpu that
+// runs the same WGSL kernels natively (Vulkan, Metal, DX12) and in the
+// browser (navigator.gpu under GOOS=js).
+//
+// The engine is built around one idea: everything a step needs is prepared
+// once (buffers, pipelines, bind groups, uniform parameters) and each step
+// only records prepared dispatches into one command buffer and submits it.
+// Nothing on that path allocates GPU objects, and nothing is read back unless
+// the caller asks for it.
+//
+// The pieces:
+//   - Device: the adapter and logical device, with a pipeline cache and the
+//     kernel variants measured fastest on this adapter;
+//   - Buffer: a typed f32 storage buffer; Pool reuses them by size;
+//   - Kernel: a compiled compute pipeline (one per WGSL source and
+//     specialisation) with an explicit bind group layout;
+//   - Dispatch: a kernel bound to its buffers and parameters, ready to record;
+//   - Recorder: many dispatches and copies in one command buffer, one submit;
+//   - Readback: a staging buffer mapped asynchronously.
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/gogpu/gputypes"
+	"github.com/gogpu/wgpu"
+)
+
+// ErrNoAdapter is returned by Open when no usable GPU adapter exists.
+var ErrNoAdapter = errors.New("gpu: no usable GPU adapter")
+
+// Options selects how Open acquires a device.
+type Options struct {
+	// Backend restricts the native backend: "" (Vulkan, Metal or DX12, the
+	// platform's primary API), "vulkan" or "gl". Ignored in the browser.
+	Backend string
+}
+
+// Device is an open GPU device with its pipeline cache.
+type Device struct {
+	instance *wgpu.Instance
+	adapter  *wgpu.Adapter
+	dev      *wgpu.Device
+	queue    *wgpu.Queue
+
+	// Adapter describes the adapter in words, e.g. "llvmpipe (LLVM 15.0.6,
+	// 256 bits) [Vulkan]". Numbers hubel reports carry this name.
+	Adapter string
+	limits  gputypes.Limits
+
+	mu        sync.Mutex
+	kernels   map[string]*Kernel
+	variants  map[string]string
+	lost      error
+	closeOnce sync.Once
+
+	syncMu  sync.Mutex
+	syncBuf *Buffer
+	syncRB  *Readback
+}
+
+// Limits returns the device's limits.
+func (d *Device) Limits() gputypes.Limits { return d.limits }
+
+// Close releases the device. Buffers and kernels made from it become invalid.
+func (d *Device) Close() {
+	d.closeOnce.Do(func() {
+		d.mu.Lock()
+		for _, k := range d.kernels {
+			k.release()
+		}
+		d.kernels = nil
+		d.mu.Unlock()
+		if d.dev != nil {
+			d.dev.Release()
+		}
+		if d.adapter != nil {
+			d.adapter.Release()
+		}
+		if d.instance != nil {
+			d.instance.Release()
+		}
+	})
+}
+
+// Variant returns the variant of kernel family fam that the engine chose for
+// this adapter (see Tune), or "" if none was chosen yet.
+func (d *Device) Variant(fam string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.variants[fam]
+}
+
+// SetVariant forces the variant of a kernel family, overriding measurement.
+func (d *Device) SetVariant(fam, variant string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.variants[fam] = variant
+}
+
+// Variants returns a copy of every family's chosen variant.
+func (d *Device) Variants() map[string]string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]string, len(d.variants))
+	for k, v := range d.variants {
+		out[k] = v
+	}
+	return out
+}
+
+func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter) (*Device, error) {
+	limits := ad.Limits()
+	dev, err := ad.RequestDevice(&wgpu.DeviceDescriptor{
+		Label:          "hubel",
+		RequiredLimits: limits,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: request device on %q: %w", ad.Info().Name, err)
+	}
+	d := &Device{
+		instance: inst,
+		adapter:  ad,
+		dev:      dev,
+		queue:    dev.Queue(),
+		limits:   limits,
+		kernels:  map[string]*Kernel{},
+		variants: map[string]string{},
+	}
+	return d, nil
+}
+
+func describeAdapter(info gputypes.AdapterInfo) string {
+	name := strings.TrimSpace(info.Name)
+	if name == "" {
+		name = "unknown adapter"
+	}
+	return fmt.Sprintf("%s [%s]", name, info.Backend)
+}
+
+// checkErr records and returns a device-level error (for example a lost
+// device) so that later calls fail fast with the same cause.
+func (d *Device) checkErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lost == nil && errors.Is(err, wgpu.ErrDeviceLost) {
+		d.lost = fmt.Errorf("gpu: device lost on %s: %w", d.Adapter, err)
+	}
+	return err
+}
+
+// Err reports whether the device has been lost.
+func (d *Device) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lost
+}

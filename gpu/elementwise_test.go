@@ -1,0 +1,39 @@
+package gpu_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hubelviz/hubel/gpu/ref"
+)
+
+func TestElementwise(t *testing.T) {
+	d := device(t)
+	rng := newRand(1)
+	// 20+ random sizes, including ones that are not multiples of the
+	// workgroup and one that folds the grid into y.
+	sizes := []int{1, 3, 255, 256, 257, 1000, 65536*256 + 77}
+	for len(sizes) < 24 {
+		sizes = append(sizes, 1+rng.IntN(100000))
+	}
+	for _, n := range sizes {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			x32, x := randVec(rng, n)
+			y32, y := randVec(rng, n)
+			alpha, beta := rng.NormFloat64(), rng.NormFloat64()
+			bx, by, bz := upload(t, d, x32), upload(t, d, y32), zeros(t, d, n)
+
+			op, err := d.AXPBY(bz, bx, by, alpha, beta)
+			run(t, d, op, err)
+			assertClose(t, "axpby", read(t, d, bz), ref.AXPBY(x, y, float64(float32(alpha)), float64(float32(beta))))
+
+			op, err = d.Mul(bz, bx, by)
+			run(t, d, op, err)
+			assertClose(t, "mul", read(t, d, bz), ref.Mul(x, y))
+
+			op, err = d.ScaleShift(bx, alpha, beta)
+			run(t, d, op, err)
+			assertClose(t, "scale_shift", read(t, d, bx), ref.ScaleShift(x, float64(float32(alpha)), float64(float32(beta))))
+		})
+	}
+}
