@@ -57,6 +57,9 @@ type Device struct {
 	lost      error
 	closeOnce sync.Once
 
+	tuneMu sync.Mutex
+	tuning map[string][]Measurement
+
 	syncMu  sync.Mutex
 	syncBuf *Buffer
 	syncRB  *Readback
@@ -129,6 +132,7 @@ func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter) (*Device, error) {
 		limits:   limits,
 		kernels:  map[string]*Kernel{},
 		variants: map[string]string{},
+		tuning:   map[string][]Measurement{},
 	}
 	return d, nil
 }
