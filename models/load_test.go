@@ -1,0 +1,54 @@
+package models
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+const mobilenetDir = "../../shared/models/mobilenet_v1_0.75_224"
+
+// needShared returns the path of a folder in ../shared, skipping the test
+// when it is absent outside CI.
+func needShared(t testing.TB, dir string) string {
+	t.Helper()
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and %s is missing: %v", dir, err)
+		}
+		t.Skipf("%s is missing: %v", dir, err)
+	}
+	return dir
+}
+
+func TestLoadMobileNet(t *testing.T) {
+	m, err := LoadDir(needShared(t, mobilenetDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(m.Input.Shape); got != "[224 224 3]" {
+		t.Errorf("input shape %s", got)
+	}
+	want := map[string]string{
+		"conv1":           "[112 112 24]",
+		"conv_dw_1":       "[112 112 24]",
+		"conv_pw_1":       "[112 112 48]",
+		"conv_pw_7_relu":  "[14 14 384]",
+		"conv_pw_13_relu": "[7 7 768]",
+		"conv_preds":      "[1 1 1000]",
+		"reshape_2":       "[1000]",
+	}
+	for name, shape := range want {
+		l, err := m.Layer(name)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if got := fmt.Sprint(l.Shape); got != shape {
+			t.Errorf("%s: shape %s, want %s", name, got, shape)
+		}
+	}
+	if len(m.Layers) != 88 || m.Output.Name != "reshape_2" {
+		t.Errorf("%d layers, output %s", len(m.Layers), m.Output.Name)
+	}
+}
