@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,31 @@ func TestLoadMobileNet(t *testing.T) {
 	}
 	if len(m.Layers) != 88 || m.Output.Name != "reshape_2" {
 		t.Errorf("%d layers, output %s", len(m.Layers), m.Output.Name)
+	}
+}
+
+func TestLowerMobileNet(t *testing.T) {
+	m, err := LoadDir(needShared(t, mobilenetDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Lower(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 27 conv/depthwise layers each absorb their batch norm.
+	folded := 0
+	for _, n := range p.Nodes {
+		folded += len(n.Folded)
+	}
+	if folded != 27 {
+		t.Errorf("%d batch norms folded, want 27\n%s", folded, p.Describe())
+	}
+	if _, err := p.Node("conv1"); err == nil || !strings.Contains(err.Error(), "folded into \"conv1_bn\"") {
+		t.Errorf("conv1: %v", err)
+	}
+	lg, err := p.Logits()
+	if err != nil || lg.Name != "conv_preds" {
+		t.Fatalf("logits: %v %v", lg, err)
 	}
 }
