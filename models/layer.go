@@ -290,8 +290,13 @@ func (l *Layer) inferShape() error {
 			}
 		}
 		if unknown >= 0 {
-			rest := -numel(shape)
-			if rest == 0 || numel(in(0))%rest != 0 {
+			rest := 1
+			for i, d := range shape {
+				if i != unknown {
+					rest *= d
+				}
+			}
+			if rest <= 0 || rest > maxElements || numel(in(0))%rest != 0 {
 				return fmt.Errorf("layer %q (Reshape): cannot reshape %v to %v", l.Name, in(0), shape)
 			}
 			shape[unknown] = numel(in(0)) / rest

@@ -368,6 +368,9 @@ func buildGraph(name string, layers []*Layer, inputs, outputs []string, weights 
 		if err := l.inferShape(); err != nil {
 			return nil, err
 		}
+		if n := numel(l.Shape); n < 1 {
+			return nil, fmt.Errorf("layer %q (%s): output shape %v is empty or too large", l.Name, l.Class, l.Shape)
+		}
 	}
 	if name == "" {
 		name = "model"

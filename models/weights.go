@@ -16,9 +16,18 @@ type tensor struct {
 	Data  []float32
 }
 
+// maxElements bounds any one tensor: far above any model hubel runs, far
+// below where products of dimensions could overflow.
+const maxElements = 1 << 30
+
+// numel is the product of the dimensions, or -1 if any is negative or the
+// product exceeds maxElements.
 func numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
+		if d < 0 || (d > 0 && n > maxElements/d) {
+			return -1
+		}
 		n *= d
 	}
 	return n
@@ -74,14 +83,9 @@ func decodeGroup(g manifestGroup, data []byte, file string) ([]tensor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
-		for _, d := range s.Shape {
-			if d < 0 {
-				return nil, fmt.Errorf("%s: weight %q: negative dimension in shape %v", file, s.Name, s.Shape)
-			}
-		}
 		n := numel(s.Shape)
-		if n > 1<<28 {
-			return nil, fmt.Errorf("%s: weight %q: shape %v is implausibly large", file, s.Name, s.Shape)
+		if n < 0 || n > 1<<28 {
+			return nil, fmt.Errorf("%s: weight %q: shape %v has a negative or implausibly large size", file, s.Name, s.Shape)
 		}
 		need += n * dtypeSize(dt)
 	}
