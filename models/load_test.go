@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -77,5 +78,40 @@ func TestLowerMobileNet(t *testing.T) {
 	lg, err := p.Logits()
 	if err != nil || lg.Name != "conv_preds" {
 		t.Fatalf("logits: %v %v", lg, err)
+	}
+}
+
+func TestDescriptorMobileNet(t *testing.T) {
+	dir := needShared(t, mobilenetDir)
+	m, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadDescriptor(context.Background(), Dir(dir), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Input.Range != [2]float64{-1, 1} || len(d.Labels) != 1000 || !strings.HasPrefix(d.Labels[1], "goldfish") {
+		t.Errorf("descriptor: range %v, %d labels", d.Input.Range, len(d.Labels))
+	}
+	found := false
+	for _, l := range d.Layers {
+		if l.Name == "conv_pw_7_relu" && l.Channels == 384 {
+			found = true
+		}
+	}
+	if !found || len(d.Layers) != 27 {
+		t.Errorf("%d visualisable layers, conv_pw_7_relu found: %v", len(d.Layers), found)
+	}
+}
+
+func TestImageWrongSize(t *testing.T) {
+	_, err := Image(needShared(t, "../../shared/images/dog.jpg"), 224, 224, -1, 1)
+	if err == nil || !strings.Contains(err.Error(), "dog.jpg") || !strings.Contains(err.Error(), "takes 224x224") {
+		t.Fatalf("want a size error naming the file, got %v", err)
+	}
+	x, err := Image("../../shared/images/dog_224.png", 224, 224, -1, 1)
+	if err != nil || len(x) != 224*224*3 {
+		t.Fatalf("%d values, %v", len(x), err)
 	}
 }
