@@ -33,7 +33,7 @@ func tinyModel() Files {
 	 {"name":"bn/moving_mean","shape":[3],"dtype":"float32"},
 	 {"name":"bn/moving_variance","shape":[3],"dtype":"float32"}]}]`
 	return Files{
-		"model.json":      []byte(`{"modelTopology":` + topo + `,"weightsManifest":` + manifest + `}`),
+		"model.json":       []byte(`{"modelTopology":` + topo + `,"weightsManifest":` + manifest + `}`),
 		"group1-shard1of1": f32(54 + 3 + 4*3),
 	}
 }
@@ -68,14 +68,22 @@ func TestBadInputs(t *testing.T) {
 	}{
 		{"not JSON", Files{"model.json": []byte("<html>oops")}, []string{"model.json", "not a valid JSON"}},
 		{"no topology", Files{"model.json": []byte(`{"weightsManifest":[]}`)}, []string{"model.json", "modelTopology is missing"}},
-		{"truncated shard", func() Files { f := edit(good, func(s string) string { return s }); f["group1-shard1of1"] = shard[:100]; return f }(),
+		{"truncated shard", func() Files {
+			f := edit(good, func(s string) string { return s })
+			f["group1-shard1of1"] = shard[:100]
+			return f
+		}(),
 			[]string{"group1-shard1of1", "100 bytes", "need 276 bytes"}},
 		{"wrong byte length", func() Files {
 			f := edit(good, func(s string) string { return s })
 			f["group1-shard1of1"] = append(append([]byte(nil), shard...), 0, 0, 0, 0)
 			return f
 		}(), []string{"group1-shard1of1", "280 bytes", "need 276"}},
-		{"missing shard", func() Files { f := edit(good, func(s string) string { return s }); delete(f, "group1-shard1of1"); return f }(),
+		{"missing shard", func() Files {
+			f := edit(good, func(s string) string { return s })
+			delete(f, "group1-shard1of1")
+			return f
+		}(),
 			[]string{"group1-shard1of1", "not provided"}},
 		{"missing weight", edit(good, func(s string) string {
 			s = strings.Replace(s, `{"name":"bn/moving_variance","shape":[3],"dtype":"float32"}`, `{"name":"bn/other","shape":[3],"dtype":"float32"}`, 1)
