@@ -1,5 +1,7 @@
 package gpu
 
+import "fmt"
+
 // Launchers for shaders/elementwise.wgsl.
 
 const elementwiseWG = 256
@@ -37,4 +39,16 @@ func (d *Device) ScaleShift(z *Buffer, alpha, beta float64) (*Dispatch, error) {
 		return nil, err
 	}
 	return d.Dispatch(k, Params{U(z.Len), F(alpha), F(beta)}, Groups1D(z.Len, elementwiseWG), z)
+}
+
+// Accumulate records z += alpha*x. z may not alias x.
+func (d *Device) Accumulate(z, x *Buffer, alpha float64) (*Dispatch, error) {
+	if x.Len != z.Len {
+		return nil, fmt.Errorf("gpu: accumulate: %q has %d floats, %q has %d", x.label, x.Len, z.label, z.Len)
+	}
+	k, err := d.elementwise("accumulate", []Binding{{1, Read}, {3, ReadWrite}})
+	if err != nil {
+		return nil, err
+	}
+	return d.Dispatch(k, Params{U(z.Len), F(alpha), 0}, Groups1D(z.Len, elementwiseWG), x, z)
 }

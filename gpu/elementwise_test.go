@@ -31,6 +31,10 @@ func TestElementwise(t *testing.T) {
 			run(t, d, op, err)
 			assertClose(t, "mul", read(t, d, bz), ref.Mul(x, y))
 
+			op, err = d.Accumulate(bz, by, alpha)
+			run(t, d, op, err)
+			assertClose(t, "accumulate", read(t, d, bz), ref.AXPBY(ref.Mul(x, y), y, 1, float64(float32(alpha))))
+
 			op, err = d.ScaleShift(bx, alpha, beta)
 			run(t, d, op, err)
 			assertClose(t, "scale_shift", read(t, d, bx), ref.ScaleShift(x, float64(float32(alpha)), float64(float32(beta))))

@@ -203,3 +203,9 @@ func (d *Device) Time(op Op, reps, rounds int) (time.Duration, error) {
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
 	return ts[len(ts)/2], nil
 }
+
+// CopyOp is an Op copying all of Src into Dst (equal lengths).
+type CopyOp struct{ Dst, Src *Buffer }
+
+// Record implements Op.
+func (c CopyOp) Record(r *Recorder) { r.Copy(c.Src, 0, c.Dst, 0, c.Src.Len) }

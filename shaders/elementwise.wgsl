@@ -1,5 +1,6 @@
 // Elementwise arithmetic on flat f32 arrays: z = alpha*x + beta*y (add,
-// subtract, scale, copy), z = x*y, and y = alpha*x + beta in place.
+// subtract, scale, copy), z = x*y, y = alpha*x + beta in place, and
+// z += alpha*x (gradient accumulation).
 // Constants from the engine: WG (workgroup size).
 
 struct Params {
@@ -38,5 +39,13 @@ fn scale_shift(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let i = flat(gid, nwg);
     if (i < p.n) {
         z[i] = p.alpha * z[i] + p.beta;
+    }
+}
+
+@compute @workgroup_size(WG)
+fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i < p.n) {
+        z[i] += p.alpha * x[i];
     }
 }
