@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hubelviz/hubel/gpu"
 )
@@ -11,16 +12,18 @@ import (
 // BenchmarkGEMM times square products C = A·B in every variant and in the
 // variant the tuner picks on this adapter (named "tuned=<variant>"),
 // reporting GFLOP/s (2·n³ per product). Run it with a small -benchtime on
-// CPU adapters (lavapipe runs 1024³ in about a second):
+// CPU adapters (lavapipe takes seconds per 1024³ product); -v prints the
+// tuner's measurements:
 //
-//	go test -bench GEMM ./gpu/ -run '^$' -benchtime 3x
+//	go test -bench GEMM ./gpu/ -run '^$' -benchtime 3x -v
 func BenchmarkGEMM(b *testing.B) {
 	d := device(b)
+	t0 := time.Now()
 	picked, err := d.Pick("gemm")
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("adapter %s; %s", d.Adapter, d.TuningReport())
+	b.Logf("tuning took %v: %s", time.Since(t0), d.TuningReport())
 	rng := newRand(7)
 	for _, n := range []int{512, 1024} {
 		a32, _ := randVec(rng, n*n)
