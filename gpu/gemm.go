@@ -181,18 +181,30 @@ func gemmConsts(ta, tb, vec bool, wx, wy int) map[string]string {
 
 // gemmSpec returns the kernel spec of variant v for shape s and its grid.
 func gemmSpec(v string, s GEMMShape) (KernelSpec, [3]uint32) {
-	// Tile of C covered by one workgroup of 16×16 invocations. (reg4x4 is
-	// insensitive to its workgroup shape on lavapipe: 8×4 to 64×1 all
-	// measured within noise.)
-	tm, tn := 16, 16
+	// naive and reg4x4 run wx×wy invocations per workgroup (reg4x4 is
+	// insensitive to the shape on lavapipe: 8×4 to 64×1 measured within
+	// noise); wg16 and wg64reg4 fix theirs at 16×16 in the shader.
+	const wx, wy = 16, 16
+	tm, tn := wy, wx // tile of C covered by one workgroup
 	switch v {
-	case GEMMReg4x4, GEMMWG64Reg4:
+	case GEMMWG16:
+		tm, tn = 16, 16
+	case GEMMReg4x4:
+		tm, tn = 4*wy, 4*wx
+	case GEMMWG64Reg4:
 		tm, tn = 64, 64
 	}
 	groups := [3]uint32{uint32(Ceil(s.N, tn)), uint32(Ceil(s.M, tm)), uint32(s.batch())}
-	bufs := []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {5, Read}, {6, Read}}
-	return KernelSpec{File: "gemm.wgsl", Entry: v, Bufs: bufs, Consts: gemmConsts(s.TransA, s.TransB, s.vec(), 16, 16)}, groups
+	bufs := []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}}
+	if gemmVec4Views(v) {
+		bufs = append(bufs, Binding{5, Read}, Binding{6, Read})
+	}
+	return KernelSpec{File: "gemm.wgsl", Entry: v, Bufs: bufs, Consts: gemmConsts(s.TransA, s.TransB, s.vec(), wx, wy)}, groups
 }
+
+// gemmVec4Views reports whether variant v reads A and B through the vec4
+// views (bindings 5 and 6).
+func gemmVec4Views(v string) bool { return v == GEMMReg4x4 || v == GEMMWG64Reg4 }
 
 // gemmParams encodes s's uniform block.
 func gemmParams(s GEMMShape, hasBias bool) Params {
@@ -226,35 +238,40 @@ func (d *Device) gemm(s GEMMShape, c, a, b, bias *Buffer) (*Dispatch, error) {
 			return nil, fmt.Errorf("gpu: gemm: %w", err)
 		}
 	}
-	// The vec4 views (slots 5, 6) are the operands themselves when the
-	// shape is aligned. Otherwise the kernel never reads them, but reg4x4
-	// and wg64reg4 still declare them, and WebGPU wants at least one vec4
-	// behind such a binding: any read-only operand of 4 floats or more
-	// will do, and a problem too small to have one runs naive.
-	va, vb := a, b
-	if !s.vec() {
-		va = nil
-		for _, x := range []*Buffer{a, b, bias} {
-			if x != nil && x.Len >= 4 {
-				va = x
-				break
+	hasBias := bias != nil
+	if !hasBias {
+		bias = a // never read (has_bias = 0); the slot only needs a read-only buffer
+	}
+	bufs := []*Buffer{a, b, bias, c}
+	if gemmVec4Views(v) {
+		// The vec4 views (slots 5, 6) are the operands themselves when the
+		// shape is aligned. Otherwise the kernel never reads them, but it
+		// still declares them, and WebGPU wants at least one vec4 behind
+		// such a binding: any read-only operand of 4 floats or more will
+		// do, and a problem too small to have one runs naive.
+		va, vb := a, b
+		if !s.vec() {
+			va = nil
+			for _, x := range []*Buffer{a, b, bias} {
+				if x.Len >= 4 {
+					va = x
+					break
+				}
 			}
+			vb = va
 		}
 		if va == nil {
-			v, va = GEMMNaive, a
+			v = GEMMNaive
+		} else {
+			bufs = append(bufs, va, vb)
 		}
-		vb = va
 	}
 	spec, groups := gemmSpec(v, s)
 	k, err := d.Kernel(spec)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: gemm %s: %w", v, err)
 	}
-	hasBias := bias != nil
-	if !hasBias {
-		bias = a // never read (has_bias = 0); the slot only needs a read-only buffer
-	}
-	x, err := d.Dispatch(k, gemmParams(s, hasBias), groups, a, b, bias, c, va, vb)
+	x, err := d.Dispatch(k, gemmParams(s, hasBias), groups, bufs...)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: gemm %dx%dx%d batch %d (%s): %w", s.M, s.N, s.K, s.batch(), v, err)
 	}

@@ -300,3 +300,26 @@ func gemmF32s(x []float64) []float32 {
 	}
 	return out
 }
+
+// TestGEMMTiny covers problems whose operands hold fewer than 4 floats
+// (which every variant runs as naive) and 1-wide edges.
+func TestGEMMTiny(t *testing.T) {
+	d := device(t)
+	rng := newRand(400)
+	for _, v := range gpu.GEMMVariants {
+		for _, mnk := range [][3]int{{1, 1, 1}, {3, 3, 1}, {1, 2, 3}, {2, 1, 2}, {1, 1, 5}} {
+			s := gpu.GEMMShape{M: mnk[0], N: mnk[1], K: mnk[2], Alpha: 1.5, Beta: 0.5, Variant: v, TransA: mnk[2] > 2}
+			a32, a := randVec(rng, s.M*s.K)
+			b32, b := randVec(rng, s.K*s.N)
+			c32, c := randVec(rng, s.M*s.N)
+			ba, bb, bc := upload(t, d, a32), upload(t, d, b32), upload(t, d, c32)
+			op, err := d.GEMM(s, bc, ba, bb, nil)
+			if err == nil {
+				releaseGEMM(t, op)
+			}
+			run(t, d, op, err)
+			want := ref.GEMM(ref.GEMMShape{Batch: 1, M: s.M, N: s.N, K: s.K, Alpha: s.Alpha, Beta: s.Beta, TransA: s.TransA}, a, b, c, nil)
+			assertClose(t, fmt.Sprintf("gemm/%s/%v", v, mnk), read(t, d, bc), want)
+		}
+	}
+}

@@ -16,7 +16,7 @@
 //   VEC     bool: every row stride and every offset/batch stride is a
 //           multiple of 4, so 4 consecutive floats of a row can be read as
 //           one aligned vec4 through the a4/b4 views of the same buffers
-//   WX, WY  workgroup shape of naive and reg4x4
+//   WX, WY  workgroup shape of naive and reg4x4 (WX alone: colsum)
 //   TK      depth of a wg64reg4 k-tile (a multiple of 16)
 
 struct Params {
@@ -277,8 +277,9 @@ fn wg64reg4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     }
 }
 
-// Column sums of C over every row of every problem: the bias gradient of a
-// GEMM (dbias[j] = sum over z, i of dC_z[i][j]). One invocation per column.
+// Column sums over every row of every problem: the bias gradient of a GEMM,
+// dbias[j] = sum over z, i of dC_z[i][j], with dC in a (from p.oa, p.sa
+// apart, p.k problems of p.m×p.n) and dbias in c. One invocation per column.
 @compute @workgroup_size(WX)
 fn colsum(@builtin(global_invocation_id) gid: vec3<u32>) {
     let j = gid.x;
