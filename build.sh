@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds hubel's static site into site/, and serves or tests it.
+#
+#   ./build.sh                  build site/ (hubel.wasm, hubel.wasm.gz, wasm_exec.js)
+#   ./build.sh serve            build, then serve site/ on http://127.0.0.1:8080
+#   ./build.sh test             go test ./..., then the browser test (headless Chromium)
+#   ./build.sh -models DIR ...  also copy each model folder in DIR into site/models/
+#
+# Environment: ADDR (serve) overrides the listen address.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+models=""
+cmd=build
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-models | --models)
+		[ $# -ge 2 ] || { echo "build.sh: -models needs a folder" >&2; exit 2; }
+		models="$2"
+		shift 2
+		;;
+	build | serve | test)
+		cmd="$1"
+		shift
+		;;
+	-h | --help | help)
+		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "build.sh: unknown argument '$1' (try ./build.sh -h)" >&2
+		exit 2
+		;;
+	esac
+done
+
+build() {
+	local goroot wasm_exec
+	goroot="$(go env GOROOT)"
+	wasm_exec="$goroot/lib/wasm/wasm_exec.js" # Go 1.24 and later
+	[ -f "$wasm_exec" ] || wasm_exec="$goroot/misc/wasm/wasm_exec.js"
+	[ -f "$wasm_exec" ] || { echo "build.sh: wasm_exec.js not found under $goroot" >&2; exit 1; }
+
+	echo "build.sh: GOOS=js GOARCH=wasm go build -o site/hubel.wasm ./wasm"
+	GOOS=js GOARCH=wasm go build -trimpath -o site/hubel.wasm.tmp ./wasm
+	mv site/hubel.wasm.tmp site/hubel.wasm
+	cp "$wasm_exec" site/wasm_exec.js
+	gzip -9 -n -c site/hubel.wasm >site/hubel.wasm.gz.tmp
+	mv site/hubel.wasm.gz.tmp site/hubel.wasm.gz
+
+	if [ -n "$models" ]; then
+		[ -d "$models" ] || { echo "build.sh: -models: '$models' is not a folder" >&2; exit 1; }
+		mkdir -p site/models
+		local n=0 m
+		for m in "$models"/*/; do
+			[ -f "$m/model.json" ] || continue
+			rm -rf "site/models/$(basename "$m")"
+			cp -R "$m" "site/models/$(basename "$m")"
+			n=$((n + 1))
+		done
+		echo "build.sh: copied $n model folder(s) from $models into site/models/"
+	fi
+	echo "build.sh: site/hubel.wasm $(wc -c <site/hubel.wasm) bytes, gzipped $(wc -c <site/hubel.wasm.gz) bytes"
+}
+
+# browser_test serves site/ on a free port and runs the headless Chromium
+# self-test against it.
+browser_test() {
+	local log pid url=""
+	[ -d test/browser/node_modules/playwright-core ] || {
+		echo "build.sh: test/browser/node_modules is missing: run 'npm ci --prefix test/browser' first" >&2
+		exit 1
+	}
+	go build -o "${TMPDIR:-/tmp}/hubel-serve.$$" ./cmd/hubel
+	log="$(mktemp)"
+	"${TMPDIR:-/tmp}/hubel-serve.$$" serve -dir site -addr 127.0.0.1:0 >"$log" 2>&1 &
+	pid=$!
+	# shellcheck disable=SC2064 # expand now: the trap runs after locals are gone
+	trap "kill $pid 2>/dev/null; rm -f '$log' '${TMPDIR:-/tmp}/hubel-serve.$$'" EXIT
+	for _ in $(seq 100); do
+		url="$(grep -o 'http://[^ ]*' "$log" || true)"
+		[ -n "$url" ] && break
+		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+		sleep 0.1
+	done
+	[ -n "$url" ] || { echo "build.sh: server did not start" >&2; cat "$log" >&2; exit 1; }
+	echo "build.sh: browser test against $url"
+	node test/browser/selftest.mjs "$url"
+}
+
+case "$cmd" in
+build)
+	build
+	;;
+serve)
+	build
+	exec go run ./cmd/hubel serve -dir site -addr "${ADDR:-127.0.0.1:8080}"
+	;;
+test)
+	echo "build.sh: go test ./..."
+	go test ./...
+	build
+	browser_test
+	;;
+esac

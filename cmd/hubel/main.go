@@ -1,0 +1,74 @@
+// Command hubel is hubel's native command-line tool.
+//
+//	hubel <command> [flags]
+//
+// Each command is one entry in the commands table below; `hubel help` lists
+// them and `hubel <command> -h` shows a command's flags.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// command is one subcommand: run gets the arguments after its name and
+// writes its normal output to stdout. A returned error is printed and makes
+// hubel exit with status 1.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout io.Writer) error
+}
+
+// commands lists the subcommands in the order usage shows them. Adding a
+// command is one line here and a function in its own file.
+var commands = []command{
+	{"serve", "serve the built site/ folder over HTTP (gzip-aware, for the browser version)", cmdServe},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches args to a command and returns the process exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != name {
+			continue
+		}
+		err := c.run(args[1:], stdout)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		default:
+			fmt.Fprintf(stderr, "hubel %s: %v\n", name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "hubel: unknown command %q\n\n", name)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: hubel <command> [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'hubel <command> -h' for a command's flags.\n")
+}
