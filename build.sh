@@ -67,10 +67,10 @@ build() {
 # self-test against it.
 browser_test() {
 	local log pid url=""
-	[ -d test/browser/node_modules/playwright-core ] || {
-		echo "build.sh: test/browser/node_modules is missing: run 'npm ci --prefix test/browser' first" >&2
-		exit 1
-	}
+	if [ ! -d test/browser/node_modules/playwright-core ]; then
+		echo "build.sh: npm ci --prefix test/browser"
+		npm ci --prefix test/browser --no-audit --no-fund --loglevel=error
+	fi
 	go build -o "${TMPDIR:-/tmp}/hubel-serve.$$" ./cmd/hubel
 	log="$(mktemp)"
 	"${TMPDIR:-/tmp}/hubel-serve.$$" serve -dir site -addr 127.0.0.1:0 >"$log" 2>&1 &
