@@ -4,7 +4,8 @@
 #   ./build.sh                  build site/ (hubel.wasm, hubel.wasm.gz, wasm_exec.js)
 #   ./build.sh serve            build, then serve site/ on http://127.0.0.1:8080
 #   ./build.sh test             go test ./..., then the browser test (headless Chromium)
-#   ./build.sh -models DIR ...  also copy each model folder in DIR into site/models/
+#   ./build.sh -models DIR ...  also copy each model folder in DIR (or DIR itself, if it
+#                               holds a model.json) into site/models/
 #
 # Environment: ADDR (serve) overrides the listen address.
 set -euo pipefail
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help | help)
-		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -51,8 +52,10 @@ build() {
 	if [ -n "$models" ]; then
 		[ -d "$models" ] || { echo "build.sh: -models: '$models' is not a folder" >&2; exit 1; }
 		mkdir -p site/models
-		local n=0 m
-		for m in "$models"/*/; do
+		local n=0 m dirs=("$models"/*/)
+		[ -f "$models/model.json" ] && dirs=("$models") # DIR is itself one model
+		for m in "${dirs[@]}"; do
+			m="${m%/}"
 			[ -f "$m/model.json" ] || continue
 			rm -rf "site/models/$(basename "$m")"
 			cp -R "$m" "site/models/$(basename "$m")"

@@ -44,6 +44,12 @@ async function open(context, { hideWebGPU = false } = {}) {
   const log = [];
   page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
   page.on("pageerror", (e) => log.push(`[pageerror] ${e}`));
+  page.on("response", async (r) => {
+    if (!hideWebGPU && r.url().endsWith("/hubel.wasm")) {
+      const h = await r.allHeaders();
+      console.log(`hubel.wasm: ${h["content-type"]}, content-encoding ${h["content-encoding"] || "none"}`);
+    }
+  });
   if (hideWebGPU) {
     await page.addInitScript(() => { delete Navigator.prototype.gpu; });
   }
