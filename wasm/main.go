@@ -5,7 +5,7 @@
 // adapter, runs the kernel self-test (wasm/selftest) against gpu/ref, and
 // publishes the results to the page as window.hubelSelfTest:
 //
-//	{done, adapter, results: [{kernel, n, relErr, ok, err}], error, elapsedMs}
+//	{done, adapter, total, results: [{kernel, shape, n, relErr, ok, err}], error, elapsedMs}
 //
 // After every change it dispatches a "hubelselftest" event on window, which
 // the page uses to redraw.
@@ -60,9 +60,9 @@ func selfTest(st js.Value) error {
 		if !r.OK {
 			failed++
 		}
-		fmt.Printf("hubel: %-18s n=%-6d rel err %.3g ok=%v %s\n", r.Kernel, r.N, r.RelErr, r.OK, r.Err)
+		fmt.Printf("hubel: %-20s %-22s n=%-6d rel err %.3g ok=%v %s\n", r.Kernel, r.Shape, r.N, r.RelErr, r.OK, r.Err)
 		results.Call("push", js.ValueOf(map[string]any{
-			"kernel": r.Kernel, "n": r.N, "relErr": r.RelErr, "ok": r.OK, "err": r.Err,
+			"kernel": r.Kernel, "shape": r.Shape, "n": r.N, "relErr": r.RelErr, "ok": r.OK, "err": r.Err,
 		}))
 		publish()
 	})

@@ -115,7 +115,8 @@ async function checkSelfTest(context) {
   }
   for (const r of results) {
     const e = r.relErr === "Infinity" ? Infinity : r.relErr;
-    const what = `${r.kernel.padEnd(18)} n=${String(r.n).padEnd(6)} rel err ${Number(e).toExponential(2)}`;
+    const what = `${r.kernel.padEnd(20)} ${(r.shape || "").padEnd(22)} n=${String(r.n).padEnd(6)} ` +
+      `rel err ${Number(e).toExponential(2)}`;
     if (r.ok && e <= tol) pass(what);
     else fail(`${what}${r.err ? ": " + r.err : ""} (tolerance ${tol})`);
   }

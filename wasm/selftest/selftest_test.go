@@ -28,6 +28,7 @@ func TestRunNative(t *testing.T) {
 		t.Fatalf("%d results, %d progress calls, want %d of each", len(res), n, Count())
 	}
 	for _, r := range res {
+		t.Logf("%-20s %-22s n=%-6d rel err %.3g", r.Kernel, r.Shape, r.N, r.RelErr)
 		if !r.OK {
 			t.Errorf("%s (n=%d): rel err %.3g, err %q", r.Kernel, r.N, r.RelErr, r.Err)
 		}
