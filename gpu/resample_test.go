@@ -118,9 +118,11 @@ func TestResampleErrors(t *testing.T) {
 	d := device(t)
 	s := gpu.ResampleShape{N: 2, H: 4, W: 4, C: 3, OH: 5, OW: 5, Fill: 0.5}
 	x, m, y := zeros(t, d, 2*4*4*3), zeros(t, d, 12), zeros(t, d, 2*5*5*3)
-	if _, err := d.Resample(s, x, m, y); err != nil {
+	ok, err := d.Resample(s, x, m, y)
+	if err != nil {
 		t.Fatal(err)
 	}
+	ok.Release() // left to the GC, wgpu's finalizer crashes the test binary
 	bad := []struct {
 		s       gpu.ResampleShape
 		x, m, y *gpu.Buffer
