@@ -71,20 +71,31 @@ func TestActivationBackwardRedirected(t *testing.T) {
 		x32, x := randVec(rng, n)
 		dy32, dy := randVec(rng, n)
 		// Per image: a normal mix, every unit off (below 0, or for ReLU6
-		// also above 6), or on but with zero gradient there.
+		// also above 6), on but with zero gradient there, or all off but one
+		// with a tiny gradient (enough to keep the ordinary gradient).
 		for b := range batch {
-			mode := (b + i) % 3
+			mode := (b + i) % 4
 			for j := b * inner; j < (b+1)*inner; j++ {
 				v := 4 * x32[j]
 				switch {
-				case mode == 1 && v >= 0 && a.Cap == 6 && j%2 == 0:
+				case mode >= 1 && mode != 2 && v >= 0 && a.Cap == 6 && j%2 == 0:
 					v += 6.5
-				case mode == 1 && v >= 0:
+				case mode >= 1 && mode != 2 && v >= 0:
 					v = -v - 0.5
 				case mode == 2 && v >= 0 && v <= 6:
 					dy32[j], dy[j] = 0, 0
 				}
 				x32[j], x[j] = v, float64(v)
+			}
+			if mode == 3 { // one unit on, at 0 or at the cap (Lucid counts both as on)
+				j := b*inner + rng.IntN(inner)
+				edge := 2.0
+				if a.Cap == 6 {
+					edge = 6
+				}
+				v := float32([]float64{0, 0, 1, edge, edge}[rng.IntN(5)])
+				x32[j], x[j] = v, float64(v)
+				dy32[j], dy[j] = 1e-3, float64(float32(1e-3))
 			}
 		}
 		name := fmt.Sprintf("%s/%dx%d", map[bool]string{true: "relu6", false: "relu"}[a.Cap == 6], batch, inner)
