@@ -51,7 +51,7 @@ fn forward(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid:
         return;
     }
     let base = row * p.n;
-    var m = -3.4028235e38;
+    var m = x[base]; // rows are never empty
     for (var j = li; j < p.n; j += WG) {
         m = max(m, x[base + j]);
     }
