@@ -84,25 +84,28 @@ func (d *Device) activationDispatch(op, entry string, a Activation, inner int, n
 	return d.Dispatch(k, params, Groups1D(n, activationWG), bufs...)
 }
 
-func checkSame(op string, ref *Buffer, names []string, bufs ...*Buffer) error {
+// checkPointwise validates the buffers of a pointwise op: all as long as
+// x, the last (the output) distinct from the others.
+func checkPointwise(op string, names []string, x *Buffer, bufs ...*Buffer) error {
+	if x == nil {
+		return fmt.Errorf("gpu: %s: x buffer is nil", op)
+	}
 	for i, b := range bufs {
-		if err := checkLen(op, names[i], b, ref.Len); err != nil {
+		if err := checkLen(op, names[i], b, x.Len); err != nil {
 			return err
 		}
 	}
-	return nil
+	return noAlias(op, bufs[len(bufs)-1], append([]*Buffer{x}, bufs[:len(bufs)-1]...)...)
+}
+
+func checkBackward(op string, x, dy, dx *Buffer) error {
+	return checkPointwise(op, []string{"dy", "dx"}, x, dy, dx)
 }
 
 // Activate prepares y = a(x) elementwise. y may not alias x.
 func (d *Device) Activate(a Activation, x, y *Buffer) (*Dispatch, error) {
 	const op = "activation"
-	if x == nil {
-		return nil, fmt.Errorf("gpu: %s: x buffer is nil", op)
-	}
-	if err := checkSame(op, x, []string{"y"}, y); err != nil {
-		return nil, err
-	}
-	if err := noAlias(op, y, x); err != nil {
+	if err := checkPointwise(op, []string{"y"}, x, y); err != nil {
 		return nil, err
 	}
 	return d.activationDispatch(op, "forward", a, 0, x.Len, []Binding{{1, Read}, {2, ReadWrite}}, x, y)
@@ -114,13 +117,7 @@ func (d *Device) Activate(a Activation, x, y *Buffer) (*Dispatch, error) {
 // dy.
 func (d *Device) ActivationBackward(a Activation, x, dy, dx *Buffer) (*Dispatch, error) {
 	const op = "activation backward"
-	if x == nil {
-		return nil, fmt.Errorf("gpu: %s: x buffer is nil", op)
-	}
-	if err := checkSame(op, x, []string{"dy", "dx"}, dy, dx); err != nil {
-		return nil, err
-	}
-	if err := noAlias(op, dx, x, dy); err != nil {
+	if err := checkBackward(op, x, dy, dx); err != nil {
 		return nil, err
 	}
 	return d.activationDispatch(op, "backward", a, 0, x.Len, []Binding{{1, Read}, {3, Read}, {4, ReadWrite}}, x, dy, dx)
@@ -147,13 +144,7 @@ func (d *Device) ActivationBackwardRedirected(a Activation, batch int, x, dy, dx
 	if a.Kind != ActReLU || a.Slope != 0 {
 		return build(func(c *Chain) error { return c.add(d.ActivationBackward(a, x, dy, dx)) })
 	}
-	if x == nil {
-		return nil, fmt.Errorf("gpu: %s: x buffer is nil", op)
-	}
-	if err := checkSame(op, x, []string{"dy", "dx"}, dy, dx); err != nil {
-		return nil, err
-	}
-	if err := noAlias(op, dx, x, dy); err != nil {
+	if err := checkBackward(op, x, dy, dx); err != nil {
 		return nil, err
 	}
 	if batch < 1 || batch > maxGroups || x.Len%batch != 0 {

@@ -90,13 +90,24 @@ func (d *Device) MaxPool(s PoolShape, x, y *Buffer) (*Dispatch, error) {
 }
 
 // MaxPoolBackward prepares dx: each window's gradient goes to its maximum
-// in x, the first in row-major window order on ties.
-func (d *Device) MaxPoolBackward(s PoolShape, x, dy, dx *Buffer) (*Dispatch, error) {
+// in x, the first in row-major window order on ties. It finds each
+// window's maximum once, into a scratch buffer, and then gathers at every
+// input pixel the gradients of the windows whose maximum it is.
+func (d *Device) MaxPoolBackward(s PoolShape, x, dy, dx *Buffer) (*Chain, error) {
 	const op = "max pool backward"
 	if err := checkLen(op, "dx", dx, s.XLen()); err != nil {
 		return nil, err
 	}
-	return d.poolDispatch(op, "max_backward", s, false, x, dy, []Binding{{1, Read}, {3, Read}, {4, ReadWrite}}, x, dy, dx)
+	return build(func(c *Chain) error {
+		arg, err := c.scratch(d, "maxpool.argmax", s.YLen())
+		if err != nil {
+			return err
+		}
+		if err := c.add(d.poolDispatch(op, "max_argmax", s, true, x, arg, []Binding{{1, Read}, {6, ReadWrite}}, x, arg)); err != nil {
+			return err
+		}
+		return c.add(d.poolDispatch(op, "max_backward", s, false, x, dy, []Binding{{3, Read}, {5, Read}, {4, ReadWrite}}, dy, arg, dx))
+	})
 }
 
 // AvgPool prepares y = the mean over each window of the pixels inside the

@@ -29,59 +29,97 @@ struct Params {
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read> idx: array<f32>;
+@group(0) @binding(6) var<storage, read_write> arg: array<f32>;
 
 fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * WG;
 }
 
-// The window of output row oy covers input rows [lo, hi): clipped to the
-// image, so padding is excluded (every window holds at least one pixel
-// under Keras's padding).
+// The window of output o along one axis (stride st, padding before pad,
+// size k, input size n) covers inputs [lo, hi): clipped to the image, so
+// padding is excluded (every window holds at least one pixel under Keras's
+// padding).
+fn window(o: u32, st: u32, pad: u32, k: u32, n: u32) -> vec2<u32> {
+    let first = i32(o * st) - i32(pad);
+    return vec2<u32>(u32(max(first, 0)), u32(min(first + i32(k), i32(n))));
+}
+
 fn rows(oy: u32) -> vec2<u32> {
-    let top = i32(oy * p.sh) - i32(p.pt);
-    return vec2<u32>(u32(max(top, 0)), u32(min(top + i32(p.kh), i32(p.h))));
+    return window(oy, p.sh, p.pt, p.kh, p.h);
 }
 
 fn cols(ox: u32) -> vec2<u32> {
-    let left = i32(ox * p.sw) - i32(p.pl);
-    return vec2<u32>(u32(max(left, 0)), u32(min(left + i32(p.kw), i32(p.w))));
+    return window(ox, p.sw, p.pl, p.kw, p.w);
 }
 
-// argmax returns the flat input index of the largest value of the window
+// The outputs along one axis whose windows contain input i: [lo, hi), of
+// nout outputs.
+fn covering(i: u32, st: u32, pad: u32, k: u32, nout: u32) -> vec2<u32> {
+    let first = i32(i + pad) - i32(k) + 1;
+    var lo = 0u;
+    if (first > 0) {
+        lo = (u32(first) + st - 1u) / st;
+    }
+    return vec2<u32>(lo, min((i + pad) / st + 1u, nout));
+}
+
+// Element i of a [n][h][w][c] tensor as (b, y, x, ch).
+fn split(i: u32, h: u32, w: u32) -> vec4<u32> {
+    let ch = i % p.c;
+    var t = i / p.c;
+    let col = t % w;
+    t /= w;
+    return vec4<u32>(t / h, t % h, col, ch);
+}
+
+fn at(b: u32, iy: u32, ix: u32, ch: u32) -> u32 {
+    return ((b * p.h + iy) * p.w + ix) * p.c + ch;
+}
+
+// argmax returns the position (iy, ix) of the largest value of the window
 // of output (b, oy, ox, ch): the first in row-major window order on ties.
-fn argmax(b: u32, oy: u32, ox: u32, ch: u32) -> u32 {
+fn argmax(b: u32, oy: u32, ox: u32, ch: u32) -> vec2<u32> {
     let ry = rows(oy);
     let rx = cols(ox);
-    var best = ((b * p.h + ry.x) * p.w + rx.x) * p.c + ch;
-    var bv = x[best];
+    var best = vec2<u32>(ry.x, rx.x);
+    var bv = x[at(b, ry.x, rx.x, ch)];
     for (var iy = ry.x; iy < ry.y; iy++) {
         for (var ix = rx.x; ix < rx.y; ix++) {
-            let i = ((b * p.h + iy) * p.w + ix) * p.c + ch;
-            let v = x[i];
+            let v = x[at(b, iy, ix, ch)];
             if (v > bv) {
                 bv = v;
-                best = i;
+                best = vec2<u32>(iy, ix);
             }
         }
     }
     return best;
 }
 
-// Output element o as (b, oy, ox, ch).
-fn out_pos(o: u32) -> vec4<u32> {
-    let ch = o % p.c;
-    var t = o / p.c;
-    let ox = t % p.ow;
-    t /= p.ow;
-    return vec4<u32>(t / p.oh, t % p.oh, ox, ch);
+// The offset of input (iy, ix) in the unclipped window of output (oy, ox),
+// ky*kw + kx: a small integer, exact as f32.
+fn offset(iy: u32, ix: u32, oy: u32, ox: u32) -> u32 {
+    return (iy + p.pt - oy * p.sh) * p.kw + (ix + p.pl - ox * p.sw);
 }
 
 @compute @workgroup_size(WG)
 fn max_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let o = flat(gid, nwg);
     if (o < p.total) {
-        let q = out_pos(o);
-        y[o] = x[argmax(q.x, q.y, q.z, q.w)];
+        let q = split(o, p.oh, p.ow);
+        let m = argmax(q.x, q.y, q.z, q.w);
+        y[o] = x[at(q.x, m.x, m.y, q.w)];
+    }
+}
+
+// max_argmax writes each window's argmax as its offset, for max_backward
+// (finding it once per window rather than once per input it covers).
+@compute @workgroup_size(WG)
+fn max_argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let o = flat(gid, nwg);
+    if (o < p.total) {
+        let q = split(o, p.oh, p.ow);
+        let m = argmax(q.x, q.y, q.z, q.w);
+        arg[o] = f32(offset(m.x, m.y, q.y, q.z));
     }
 }
 
@@ -91,62 +129,35 @@ fn avg_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     if (o >= p.total) {
         return;
     }
-    let q = out_pos(o);
+    let q = split(o, p.oh, p.ow);
     let ry = rows(q.y);
     let rx = cols(q.z);
     var s = 0.0;
     for (var iy = ry.x; iy < ry.y; iy++) {
         for (var ix = rx.x; ix < rx.y; ix++) {
-            s += x[((q.x * p.h + iy) * p.w + ix) * p.c + q.w];
+            s += x[at(q.x, iy, ix, q.w)];
         }
     }
     y[o] = s / f32((ry.y - ry.x) * (rx.y - rx.x));
 }
 
-// The outputs whose windows contain input row iy: [lo, hi).
-fn out_rows(iy: u32) -> vec2<u32> {
-    let first = i32(iy + p.pt) - i32(p.kh) + 1;
-    var lo = 0u;
-    if (first > 0) {
-        lo = (u32(first) + p.sh - 1u) / p.sh;
-    }
-    return vec2<u32>(lo, min((iy + p.pt) / p.sh + 1u, p.oh));
-}
-
-fn out_cols(ix: u32) -> vec2<u32> {
-    let first = i32(ix + p.pl) - i32(p.kw) + 1;
-    var lo = 0u;
-    if (first > 0) {
-        lo = (u32(first) + p.sw - 1u) / p.sw;
-    }
-    return vec2<u32>(lo, min((ix + p.pl) / p.sw + 1u, p.ow));
-}
-
-// Input element i as (b, iy, ix, ch).
-fn in_pos(i: u32) -> vec4<u32> {
-    let ch = i % p.c;
-    var t = i / p.c;
-    let ix = t % p.w;
-    t /= p.w;
-    return vec4<u32>(t / p.h, t % p.h, ix, ch);
-}
-
 // max_backward: each input pixel gathers the gradients of the windows
-// whose maximum it is.
+// whose maximum it is (idx: the offsets from max_argmax).
 @compute @workgroup_size(WG)
 fn max_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = flat(gid, nwg);
     if (i >= p.total) {
         return;
     }
-    let q = in_pos(i);
-    let ry = out_rows(q.y);
-    let rx = out_cols(q.z);
+    let q = split(i, p.h, p.w);
+    let ry = covering(q.y, p.sh, p.pt, p.kh, p.oh);
+    let rx = covering(q.z, p.sw, p.pl, p.kw, p.ow);
     var s = 0.0;
     for (var oy = ry.x; oy < ry.y; oy++) {
         for (var ox = rx.x; ox < rx.y; ox++) {
-            if (argmax(q.x, oy, ox, q.w) == i) {
-                s += dy[((q.x * p.oh + oy) * p.ow + ox) * p.c + q.w];
+            let o = ((q.x * p.oh + oy) * p.ow + ox) * p.c + q.w;
+            if (u32(idx[o]) == offset(q.y, q.z, oy, ox)) {
+                s += dy[o];
             }
         }
     }
@@ -159,9 +170,9 @@ fn avg_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     if (i >= p.total) {
         return;
     }
-    let q = in_pos(i);
-    let ry = out_rows(q.y);
-    let rx = out_cols(q.z);
+    let q = split(i, p.h, p.w);
+    let ry = covering(q.y, p.sh, p.pt, p.kh, p.oh);
+    let rx = covering(q.z, p.sw, p.pl, p.kw, p.ow);
     var s = 0.0;
     for (var oy = ry.x; oy < ry.y; oy++) {
         let wy = rows(oy);
