@@ -25,16 +25,14 @@ const (
 )
 
 // Activation is an activation function with its parameters. Build one with
-// ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh or Identity, or fill it in for
-// Keras's general ReLU layer (max_value → Cap, negative_slope → Slope).
+// ReLU, ReLU6, LeakyReLU, Sigmoid or Tanh, or fill it in for Keras's
+// general ReLU layer (max_value → Cap, negative_slope → Slope). The zero
+// Activation is the identity.
 type Activation struct {
 	Kind  ActKind
 	Slope float64 // ActReLU: slope below zero (0 for ReLU)
 	Cap   float64 // ActReLU: upper clamp, positive; math.Inf(1) for none
 }
-
-// Identity is y = x.
-func Identity() Activation { return Activation{Kind: ActIdentity} }
 
 // ReLU is y = max(x, 0).
 func ReLU() Activation { return Activation{Kind: ActReLU, Cap: math.Inf(1)} }

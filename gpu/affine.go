@@ -21,9 +21,9 @@ func checkAffine(op string, s NHWC, x, scale *Buffer) error {
 	return checkLen(op, "scale", scale, s.C)
 }
 
-// Affine prepares y = x*scale[c] + shift[c] for x of shape s; scale and
+// ChannelAffine prepares y = x*scale[c] + shift[c] for x of shape s; scale and
 // shift have s.C floats. y may not alias x.
-func (d *Device) Affine(s NHWC, x, scale, shift, y *Buffer) (*Dispatch, error) {
+func (d *Device) ChannelAffine(s NHWC, x, scale, shift, y *Buffer) (*Dispatch, error) {
 	const op = "affine"
 	if err := checkAffine(op, s, x, scale); err != nil {
 		return nil, err
@@ -40,11 +40,11 @@ func (d *Device) Affine(s NHWC, x, scale, shift, y *Buffer) (*Dispatch, error) {
 	return d.affineDispatch("forward", s.Len(), s.C, Bindings(Read, Read, Read, ReadWrite), x, scale, shift, y)
 }
 
-// AffineBackward prepares the gradients of Affine given dy: dx = dy*scale[c]
+// ChannelAffineBackward prepares the gradients of ChannelAffine given dy: dx = dy*scale[c]
 // and the per-channel sums dscale = Σ dy*x, dshift = Σ dy over the batch
 // and positions. Any of dx, dscale and dshift may be nil when not needed;
 // x is needed only for dscale.
-func (d *Device) AffineBackward(s NHWC, x, scale, dy, dx, dscale, dshift *Buffer) (*Chain, error) {
+func (d *Device) ChannelAffineBackward(s NHWC, x, scale, dy, dx, dscale, dshift *Buffer) (*Chain, error) {
 	const op = "affine backward"
 	if err := checkAffine(op, s, dy, scale); err != nil {
 		return nil, err

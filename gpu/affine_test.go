@@ -8,7 +8,7 @@ import (
 	"github.com/hubelviz/hubel/gpu/ref"
 )
 
-func TestAffine(t *testing.T) {
+func TestChannelAffine(t *testing.T) {
 	d := device(t)
 	rng := newRand(22)
 	shapes := nnShapes(rng, 24, []gpu.NHWC{
@@ -25,15 +25,15 @@ func TestAffine(t *testing.T) {
 			bx, bdy, bsc, bsh := upload(t, d, x32), upload(t, d, dy32), upload(t, d, sc32), upload(t, d, sh32)
 			y, dx, dsc, dsh := zeros(t, d, s.Len()), zeros(t, d, s.Len()), zeros(t, d, s.C), zeros(t, d, s.C)
 
-			op, err := d.Affine(s, bx, bsc, bsh, y)
+			op, err := d.ChannelAffine(s, bx, bsc, bsh, y)
 			run(t, d, op, err)
-			worst.check(t, "affine", read(t, d, y), ref.Affine(x, sc, sh))
+			worst.check(t, "affine", read(t, d, y), ref.ChannelAffine(x, sc, sh))
 
-			wdx, wdsc, wdsh := ref.AffineBackward(x, sc, dy)
+			wdx, wdsc, wdsh := ref.ChannelAffineBackward(x, sc, dy)
 			if i%4 == 3 { // without dx
 				dx = nil
 			}
-			op2, err := d.AffineBackward(s, bx, bsc, bdy, dx, dsc, dsh)
+			op2, err := d.ChannelAffineBackward(s, bx, bsc, bdy, dx, dsc, dsh)
 			run(t, d, op2, err)
 			if dx != nil {
 				worst.check(t, "affine dx", read(t, d, dx), wdx)
@@ -45,15 +45,15 @@ func TestAffine(t *testing.T) {
 	worst.log(t)
 }
 
-func TestAffineErrors(t *testing.T) {
+func TestChannelAffineErrors(t *testing.T) {
 	d := device(t)
 	s := gpu.NHWC{N: 2, H: 3, W: 3, C: 4}
 	x, c := zeros(t, d, s.Len()), zeros(t, d, 4)
 	for name, err := range map[string]error{
-		"scale length": second(d.Affine(s, x, x, c, c)),
-		"aliased":      second(d.Affine(s, x, c, c, x)),
-		"dscale":       second(d.AffineBackward(s, x, c, x, nil, x, nil)),
-		"x for dscale": second(d.AffineBackward(s, nil, c, x, nil, c, nil)),
+		"scale length": nnErr(d.ChannelAffine(s, x, x, c, c)),
+		"aliased":      nnErr(d.ChannelAffine(s, x, c, c, x)),
+		"dscale":       nnErr(d.ChannelAffineBackward(s, x, c, x, nil, x, nil)),
+		"x for dscale": nnErr(d.ChannelAffineBackward(s, nil, c, x, nil, c, nil)),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)

@@ -36,7 +36,7 @@ func BenchmarkNN(b *testing.B) {
 			return d.ActivationBackwardRedirected(gpu.ReLU6(), 4, x, dy, dx)
 		}},
 		{"affine-backward", big.Len(), func() (gpu.Op, error) {
-			return d.AffineBackward(big, x, zeros(b, d, 32), dy, dx, zeros(b, d, 32), zeros(b, d, 32))
+			return d.ChannelAffineBackward(big, x, zeros(b, d, 32), dy, dx, zeros(b, d, 32), zeros(b, d, 32))
 		}},
 		{"maxpool3s2", big.Len(), func() (gpu.Op, error) { return d.MaxPool(pool, x, pooled) }},
 		{"maxpool3s2-backward", big.Len(), func() (gpu.Op, error) { return d.MaxPoolBackward(pool, x, pooled, dx) }},

@@ -51,13 +51,13 @@ func (w nnWorst) log(t *testing.T) {
 func nnRelErr(got []float32, want []float64) float64 {
 	num, den := 0.0, 1e-30
 	for i := range want {
-		num = max(num, abs(float64(got[i])-want[i]))
-		den = max(den, abs(want[i]))
+		num = max(num, nnAbs(float64(got[i])-want[i]))
+		den = max(den, nnAbs(want[i]))
 	}
 	return num / den
 }
 
-func abs(x float64) float64 {
+func nnAbs(x float64) float64 {
 	if x < 0 {
 		return -x
 	}
@@ -123,11 +123,11 @@ func TestObjectiveErrors(t *testing.T) {
 	s := gpu.NHWC{N: 2, H: 3, W: 3, C: 4}
 	x, idx, out := zeros(t, d, s.Len()), zeros(t, d, 2), zeros(t, d, 2)
 	for name, err := range map[string]error{
-		"bad shape":     second(d.ChannelMean(gpu.NHWC{N: 2, H: 0, W: 3, C: 4}, x, idx, out)),
-		"short x":       second(d.MeanSquare(gpu.NHWC{N: 2, H: 4, W: 3, C: 4}, x, out)),
-		"short indices": second(d.Neuron(s, x, idx, out)),
-		"nil output":    second(d.ChannelMean(s, x, idx, nil)),
-		"dy length":     second(d.MeanSquareBackward(s, x, x, x, 1, false)),
+		"bad shape":     nnErr(d.ChannelMean(gpu.NHWC{N: 2, H: 0, W: 3, C: 4}, x, idx, out)),
+		"short x":       nnErr(d.MeanSquare(gpu.NHWC{N: 2, H: 4, W: 3, C: 4}, x, out)),
+		"short indices": nnErr(d.Neuron(s, x, idx, out)),
+		"nil output":    nnErr(d.ChannelMean(s, x, idx, nil)),
+		"dy length":     nnErr(d.MeanSquareBackward(s, x, x, x, 1, false)),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)
@@ -137,4 +137,4 @@ func TestObjectiveErrors(t *testing.T) {
 	}
 }
 
-func second[T any](_ T, err error) error { return err }
+func nnErr[T any](_ T, err error) error { return err }

@@ -60,8 +60,8 @@ func TestSoftmax(t *testing.T) {
 				// float32 rounding is measured against max|dy| as well.
 				e, scale := 0.0, 0.0
 				for j := range got {
-					e = max(e, abs(float64(got[j])-wantdx[j]))
-					scale = max(scale, abs(dy[j]), abs(wantdx[j]))
+					e = max(e, nnAbs(float64(got[j])-wantdx[j]))
+					scale = max(scale, nnAbs(dy[j]), nnAbs(wantdx[j]))
 				}
 				worst[name+" backward (saturated)"] = max(worst[name+" backward (saturated)"], e/scale)
 				if !(e <= kernelTol*scale) {
@@ -77,10 +77,10 @@ func TestSoftmaxErrors(t *testing.T) {
 	d := device(t)
 	x, y := zeros(t, d, 12), zeros(t, d, 10)
 	for name, err := range map[string]error{
-		"rows":    second(d.Softmax(0, 12, x, x)),
-		"length":  second(d.Softmax(3, 4, x, y)),
-		"aliased": second(d.LogSoftmax(3, 4, x, x)),
-		"dy":      second(d.SoftmaxBackward(3, 4, x, y, x)),
+		"rows":    nnErr(d.Softmax(0, 12, x, x)),
+		"length":  nnErr(d.Softmax(3, 4, x, y)),
+		"aliased": nnErr(d.LogSoftmax(3, 4, x, x)),
+		"dy":      nnErr(d.SoftmaxBackward(3, 4, x, y, x)),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)

@@ -3,9 +3,9 @@ package ref
 // Per-channel affine map y = x*scale[c] + shift[c] over NHWC tensors (batch
 // norm folded to inference form), with its gradients.
 
-// Affine returns x*scale[c] + shift[c], where c is the channel (the index
-// modulo len(scale)).
-func Affine(x, scale, shift []float64) []float64 {
+// ChannelAffine returns x*scale[c] + shift[c], where c is the channel
+// (the index modulo len(scale)).
+func ChannelAffine(x, scale, shift []float64) []float64 {
 	c := len(scale)
 	y := make([]float64, len(x))
 	for i := range x {
@@ -14,9 +14,9 @@ func Affine(x, scale, shift []float64) []float64 {
 	return y
 }
 
-// AffineBackward returns the gradients of Affine with respect to x, scale
-// and shift, given the gradient dy of its output.
-func AffineBackward(x, scale, dy []float64) (dx, dscale, dshift []float64) {
+// ChannelAffineBackward returns the gradients of ChannelAffine with
+// respect to x, scale and shift, given the gradient dy of its output.
+func ChannelAffineBackward(x, scale, dy []float64) (dx, dscale, dshift []float64) {
 	c := len(scale)
 	dx = make([]float64, len(x))
 	dscale = make([]float64, c)

@@ -41,11 +41,11 @@ func TestAffineBackwardFD(t *testing.T) {
 	for _, s := range [][2]int{{1, 1}, {5, 3}, {12, 7}} {
 		rows, c := s[0], s[1]
 		x, scale, shift, w := randn(rng, rows*c), randn(rng, c), randn(rng, c), randn(rng, rows*c)
-		dx, ds, db := AffineBackward(x, scale, w)
+		dx, ds, db := ChannelAffineBackward(x, scale, w)
 		name := fmt.Sprintf("affine %dx%d", rows, c)
-		checkGrad(t, name+"/x", func(v []float64) []float64 { return Affine(v, scale, shift) }, x, w, dx, fdTol)
-		checkGrad(t, name+"/scale", func(v []float64) []float64 { return Affine(x, v, shift) }, scale, w, ds, fdTol)
-		checkGrad(t, name+"/shift", func(v []float64) []float64 { return Affine(x, scale, v) }, shift, w, db, fdTol)
+		checkGrad(t, name+"/x", func(v []float64) []float64 { return ChannelAffine(v, scale, shift) }, x, w, dx, fdTol)
+		checkGrad(t, name+"/scale", func(v []float64) []float64 { return ChannelAffine(x, v, shift) }, scale, w, ds, fdTol)
+		checkGrad(t, name+"/shift", func(v []float64) []float64 { return ChannelAffine(x, scale, v) }, shift, w, db, fdTol)
 	}
 }
 
