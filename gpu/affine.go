@@ -21,8 +21,8 @@ func checkAffine(op string, s NHWC, x, scale *Buffer) error {
 	return checkLen(op, "scale", scale, s.C)
 }
 
-// ChannelAffine prepares y = x*scale[c] + shift[c] for x of shape s; scale and
-// shift have s.C floats. y may not alias x.
+// ChannelAffine prepares y = x*scale[c] + shift[c] for x of shape s;
+// scale and shift have s.C floats. y may not alias x.
 func (d *Device) ChannelAffine(s NHWC, x, scale, shift, y *Buffer) (*Dispatch, error) {
 	const op = "affine"
 	if err := checkAffine(op, s, x, scale); err != nil {
@@ -40,10 +40,10 @@ func (d *Device) ChannelAffine(s NHWC, x, scale, shift, y *Buffer) (*Dispatch, e
 	return d.affineDispatch("forward", s.Len(), s.C, Bindings(Read, Read, Read, ReadWrite), x, scale, shift, y)
 }
 
-// ChannelAffineBackward prepares the gradients of ChannelAffine given dy: dx = dy*scale[c]
-// and the per-channel sums dscale = Σ dy*x, dshift = Σ dy over the batch
-// and positions. Any of dx, dscale and dshift may be nil when not needed;
-// x is needed only for dscale.
+// ChannelAffineBackward prepares the gradients of ChannelAffine given dy:
+// dx = dy*scale[c] and the per-channel sums dscale = Σ dy*x, dshift = Σ dy
+// over the batch and positions (tree reductions). Any of dx, dscale and
+// dshift may be nil when not needed; x is needed only for dscale.
 func (d *Device) ChannelAffineBackward(s NHWC, x, scale, dy, dx, dscale, dshift *Buffer) (*Chain, error) {
 	const op = "affine backward"
 	if err := checkAffine(op, s, dy, scale); err != nil {
