@@ -58,7 +58,7 @@ func (s PoolShape) YLen() int {
 
 // poolDispatch validates x (the input-shaped buffer) and y (the
 // output-shaped one) and prepares entry over total invocations.
-func (d *Device) poolDispatch(op, entry string, s PoolShape, forward bool, x, y *Buffer, binds []Binding, bufs ...*Buffer) (*Dispatch, error) {
+func (d *Device) poolDispatch(op, entry string, s PoolShape, forward, isMax bool, x, y *Buffer, binds []Binding, bufs ...*Buffer) (*Dispatch, error) {
 	oh, ow, top, left, err := s.Out()
 	if err != nil {
 		return nil, fmt.Errorf("gpu: %s: %w", op, err)
@@ -80,13 +80,13 @@ func (d *Device) poolDispatch(op, entry string, s PoolShape, forward bool, x, y 
 	if err != nil {
 		return nil, err
 	}
-	params := Params{U(total), U(s.N), U(s.H), U(s.W), U(s.C), U(oh), U(ow), U(s.KH), U(s.KW), U(s.SH), U(s.SW), U(top), U(left), 0}
+	params := Params{U(total), U(s.N), U(s.H), U(s.W), U(s.C), U(oh), U(ow), U(s.KH), U(s.KW), U(s.SH), U(s.SW), U(top), U(left), 0, b2u(isMax)}
 	return d.Dispatch(k, params, Groups1D(total, poolWG), bufs...)
 }
 
 // MaxPool prepares y = the maximum over each window of x.
 func (d *Device) MaxPool(s PoolShape, x, y *Buffer) (*Dispatch, error) {
-	return d.poolDispatch("max pool", "max_forward", s, true, x, y, []Binding{{1, Read}, {2, ReadWrite}}, x, y)
+	return d.poolDispatch("max pool", "max_forward", s, true, true, x, y, []Binding{{1, Read}, {2, ReadWrite}}, x, y)
 }
 
 // MaxPoolBackward prepares dx: each window's gradient goes to its maximum
@@ -103,22 +103,23 @@ func (d *Device) MaxPoolBackward(s PoolShape, x, dy, dx *Buffer) (*Chain, error)
 		if err != nil {
 			return err
 		}
-		if err := c.add(d.poolDispatch(op, "max_argmax", s, true, x, arg, []Binding{{1, Read}, {6, ReadWrite}}, x, arg)); err != nil {
+		if err := c.add(d.poolDispatch(op, "max_argmax", s, true, true, x, arg, []Binding{{1, Read}, {6, ReadWrite}}, x, arg)); err != nil {
 			return err
 		}
-		return c.add(d.poolDispatch(op, "max_backward", s, false, x, dy, []Binding{{3, Read}, {5, Read}, {4, ReadWrite}}, dy, arg, dx))
+		return c.add(d.poolDispatch(op, "backward", s, false, true, x, dy, []Binding{{3, Read}, {5, Read}, {4, ReadWrite}}, dy, arg, dx))
 	})
 }
 
 // AvgPool prepares y = the mean over each window of the pixels inside the
 // image (padding is not counted, as in Keras).
 func (d *Device) AvgPool(s PoolShape, x, y *Buffer) (*Dispatch, error) {
-	return d.poolDispatch("average pool", "avg_forward", s, true, x, y, []Binding{{1, Read}, {2, ReadWrite}}, x, y)
+	return d.poolDispatch("average pool", "avg_forward", s, true, false, x, y, []Binding{{1, Read}, {2, ReadWrite}}, x, y)
 }
 
 // AvgPoolBackward prepares the gradient of AvgPool given dy.
 func (d *Device) AvgPoolBackward(s PoolShape, dy, dx *Buffer) (*Dispatch, error) {
-	return d.poolDispatch("average pool backward", "avg_backward", s, false, dx, dy, []Binding{{3, Read}, {4, ReadWrite}}, dy, dx)
+	// The offsets slot is unused: dy stands in.
+	return d.poolDispatch("average pool backward", "backward", s, false, false, dx, dy, []Binding{{3, Read}, {5, Read}, {4, ReadWrite}}, dy, dy, dx)
 }
 
 // globalCheck validates a global pooling's input-shaped and [N][C] buffers.
@@ -145,7 +146,7 @@ func (d *Device) globalDispatch(entry string, s NHWC, binds []Binding, bufs ...*
 	if err != nil {
 		return nil, err
 	}
-	params := Params{U(s.Len()), U(s.N), U(s.H), U(s.W), U(s.C), 0, 0, 0, 0, 0, 0, 0, 0, F(1 / float64(s.H*s.W))}
+	params := Params{U(s.Len()), U(s.N), U(s.H), U(s.W), U(s.C), 0, 0, 0, 0, 0, 0, 0, 0, F(1 / float64(s.H*s.W)), 0}
 	return d.Dispatch(k, params, Groups1D(s.Len(), poolWG), bufs...)
 }
 

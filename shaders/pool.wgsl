@@ -7,7 +7,7 @@
 // Constants from the engine: WG (workgroup size).
 
 struct Params {
-    total: u32, // invocations: output elements forward, input elements backward
+    total: u32,  // invocations: output elements forward, input elements backward
     n: u32,
     h: u32,
     w: u32,
@@ -18,9 +18,10 @@ struct Params {
     kw: u32,
     sh: u32,
     sw: u32,
-    pt: u32,    // padding above the first row
-    pl: u32,    // padding left of the first column
-    alpha: f32, // gap_backward: 1/(h*w)
+    pt: u32,     // padding above the first row
+    pl: u32,     // padding left of the first column
+    alpha: f32,  // gap_backward: 1/(h*w)
+    is_max: u32, // backward: 1 for max pooling, 0 for average
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -141,31 +142,12 @@ fn avg_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     y[o] = s / f32((ry.y - ry.x) * (rx.y - rx.x));
 }
 
-// max_backward: each input pixel gathers the gradients of the windows
-// whose maximum it is (idx: the offsets from max_argmax).
+// backward: each input pixel gathers the gradients of the windows that
+// contain it: for max pooling (is_max = 1) those whose maximum it is (idx:
+// the offsets from max_argmax), for average pooling each divided by its
+// window's pixel count.
 @compute @workgroup_size(WG)
-fn max_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = flat(gid, nwg);
-    if (i >= p.total) {
-        return;
-    }
-    let q = split(i, p.h, p.w);
-    let ry = covering(q.y, p.sh, p.pt, p.kh, p.oh);
-    let rx = covering(q.z, p.sw, p.pl, p.kw, p.ow);
-    var s = 0.0;
-    for (var oy = ry.x; oy < ry.y; oy++) {
-        for (var ox = rx.x; ox < rx.y; ox++) {
-            let o = ((q.x * p.oh + oy) * p.ow + ox) * p.c + q.w;
-            if (u32(idx[o]) == offset(q.y, q.z, oy, ox)) {
-                s += dy[o];
-            }
-        }
-    }
-    dx[i] = s;
-}
-
-@compute @workgroup_size(WG)
-fn avg_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = flat(gid, nwg);
     if (i >= p.total) {
         return;
@@ -177,8 +159,13 @@ fn avg_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     for (var oy = ry.x; oy < ry.y; oy++) {
         let wy = rows(oy);
         for (var ox = rx.x; ox < rx.y; ox++) {
-            let wx = cols(ox);
-            s += dy[((q.x * p.oh + oy) * p.ow + ox) * p.c + q.w] / f32((wy.y - wy.x) * (wx.y - wx.x));
+            let o = ((q.x * p.oh + oy) * p.ow + ox) * p.c + q.w;
+            if (p.is_max == 0u) {
+                let wx = cols(ox);
+                s += dy[o] / f32((wy.y - wy.x) * (wx.y - wx.x));
+            } else if (u32(idx[o]) == offset(q.y, q.z, oy, ox)) {
+                s += dy[o];
+            }
         }
     }
     dx[i] = s;
