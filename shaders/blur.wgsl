@@ -1,0 +1,62 @@
+// One pass of a separable Gaussian blur of NHWC images, along x or along y:
+// the launcher runs it twice (horizontal, then vertical).
+//
+// A pass sees the tensor as lines of p.len elements p.stride apart (x: len
+// W, stride C; y: len H, stride W*C). Output element i at position q of its
+// line is Σ_{k=-r..r} w_k · src[line(mirror(q + k))], with
+// w_k = exp(-k²/(2σ²)) · p.norm (p.norm makes Σ w_k = 1, computed in
+// float64 by the launcher).
+//
+// Border: half-sample symmetric reflection (… c b a | a b c … z | z y …,
+// scipy.ndimage's "reflect"), periodic with period 2·len so any radius
+// works, even past the image's size. With this border the pass's matrix is
+// symmetric (the reflected images of a tap fold back onto pairs of pixels
+// whose weights agree since w is even), so the blur is its own adjoint and
+// its backward is the same two passes.
+// Constants from the engine: WG (workgroup size).
+
+struct Params {
+    total: u32,
+    len: u32,
+    stride: u32,
+    r: u32,
+    inv2s2: f32, // 1/(2σ²)
+    norm: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+// mirror maps a position on the infinite, mirrored line into [0, len).
+fn mirror(t: i32) -> u32 {
+    let n = i32(p.len);
+    let period = 2 * n;
+    var m = t % period;
+    if (m < 0) {
+        m += period;
+    }
+    if (m >= n) {
+        m = period - 1 - m;
+    }
+    return u32(m);
+}
+
+@compute @workgroup_size(WG)
+fn blur1d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * WG;
+    if (i >= p.total) {
+        return;
+    }
+    let q = (i / p.stride) % p.len;
+    let base = i - q * p.stride;
+    var acc = p.norm * src[i];
+    for (var k = 1u; k <= p.r; k++) {
+        let fk = f32(k);
+        let wk = exp(-fk * fk * p.inv2s2) * p.norm;
+        let a = src[base + mirror(i32(q) + i32(k)) * p.stride];
+        let b = src[base + mirror(i32(q) - i32(k)) * p.stride];
+        acc += wk * (a + b);
+    }
+    dst[i] = acc;
+}
