@@ -65,16 +65,12 @@ func (d *Device) blur(op string, s BlurShape, x, tmp, y *Buffer) (Dispatches, er
 	if n >= math.MaxUint32 {
 		return nil, fmt.Errorf("gpu: %s: tensor of more than 2³² floats", op)
 	}
-	for _, b := range []struct {
-		name string
-		buf  *Buffer
-	}{{"input", x}, {"scratch", tmp}, {"output", y}} {
-		if err := checkBuf(op, b.name, b.buf, n); err != nil {
-			return nil, err
-		}
+	// y may be x (in place); tmp must be a third buffer
+	if err := checkBufs(op, n, []string{"input", "scratch"}, x, tmp); err != nil {
+		return nil, err
 	}
-	if tmp == x || tmp == y {
-		return nil, fmt.Errorf("gpu: %s: the scratch buffer must differ from the input and the output", op)
+	if err := checkBufs(op, n, []string{"scratch", "output"}, tmp, y); err != nil {
+		return nil, err
 	}
 	k, err := d.Kernel(KernelSpec{
 		File: "blur.wgsl", Entry: "blur1d", Bufs: Bindings(Read, ReadWrite),

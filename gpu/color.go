@@ -78,14 +78,8 @@ func (d *Device) ToRGB(s ColorShape, t, rgb *Buffer) (*Dispatch, error) {
 		return nil, err
 	}
 	n := 3 * s.N * s.H * s.W
-	if err := checkBuf("to_rgb", "input", t, n); err != nil {
+	if err := checkBufs("to_rgb", n, []string{"input", "output"}, t, rgb); err != nil {
 		return nil, err
-	}
-	if err := checkBuf("to_rgb", "output", rgb, n); err != nil {
-		return nil, err
-	}
-	if t == rgb {
-		return nil, fmt.Errorf("gpu: to_rgb: input and output are the same buffer")
 	}
 	return d.color("to_rgb", []Binding{{1, Read}, {3, ReadWrite}}, p, n/3, t, rgb)
 }
@@ -100,16 +94,8 @@ func (d *Device) ToRGBBackward(s ColorShape, rgb, drgb, dt *Buffer) (*Dispatch, 
 		return nil, err
 	}
 	n := 3 * s.N * s.H * s.W
-	for _, b := range []struct {
-		name string
-		buf  *Buffer
-	}{{"rgb", rgb}, {"rgb gradient", drgb}, {"output", dt}} {
-		if err := checkBuf(op, b.name, b.buf, n); err != nil {
-			return nil, err
-		}
-	}
-	if dt == rgb || dt == drgb {
-		return nil, fmt.Errorf("gpu: %s: the output aliases an input", op)
+	if err := checkBufs(op, n, []string{"rgb", "rgb gradient", "output"}, rgb, drgb, dt); err != nil {
+		return nil, err
 	}
 	return d.color("to_rgb_backward", Bindings(Read, Read, ReadWrite), p, n/3, drgb, rgb, dt)
 }

@@ -57,6 +57,22 @@ func checkBuf(op, name string, b *Buffer, want int) error {
 	return nil
 }
 
+// checkBufs checks that each of bufs (named by names) holds want floats and
+// that no two are the same buffer.
+func checkBufs(op string, want int, names []string, bufs ...*Buffer) error {
+	for i, b := range bufs {
+		if err := checkBuf(op, names[i], b, want); err != nil {
+			return err
+		}
+		for j := range i {
+			if bufs[j] == b {
+				return fmt.Errorf("gpu: %s: the %s and %s buffers are the same", op, names[j], names[i])
+			}
+		}
+	}
+	return nil
+}
+
 // window is one dispatch of layout.wgsl's gather: for every element of the
 // n×bh×bw×bc box, dst at box+dOff = src at box+sOff (fill outside src).
 type window struct {
