@@ -40,11 +40,23 @@ type Adam struct {
 	cfg   AdamConfig
 	t     int
 	words Params
+	reset clearOp
+}
+
+// clearOp zeroes its buffers when recorded.
+type clearOp []*Buffer
+
+// Record implements Op.
+func (c clearOp) Record(r *Recorder) {
+	for _, b := range c {
+		r.Clear(b)
+	}
 }
 
 // Adam prepares TensorFlow's Adam update (tf.train.AdamOptimizer, which
 // Lucid uses) of x from its gradient g, with first and second moment
-// buffers m and v (zero them before the first step):
+// buffers m and v, which must be zero before the first step: record Reset
+// first (a new buffer is not zeroed on every backend).
 //
 //	lr_t = lr·sqrt(1 − beta2^t)/(1 − beta1^t)
 //	m = beta1·m + (1 − beta1)·g
@@ -63,7 +75,7 @@ func (d *Device) Adam(c AdamConfig, x, g, m, v *Buffer) (*Adam, error) {
 	if err := checkBufs(op, x.Len, []string{"parameter", "gradient", "first moment", "second moment"}, x, g, m, v); err != nil {
 		return nil, err
 	}
-	a := &Adam{cfg: c, t: 1, words: Params{U(x.Len), 0, F(c.Beta1), F(c.Beta2), F(c.Eps), 0}}
+	a := &Adam{cfg: c, t: 1, words: Params{U(x.Len), 0, F(c.Beta1), F(c.Beta2), F(c.Eps), 0}, reset: clearOp{m, v}}
 	a.words[1] = a.lrT()
 	k, err := d.Kernel(KernelSpec{File: "optim.wgsl", Entry: "adam", Bufs: Bindings(Read, ReadWrite, ReadWrite, ReadWrite),
 		Consts: map[string]string{"WG": fmt.Sprintf("%du", optimWG)}})
@@ -102,6 +114,10 @@ func (a *Adam) SetLR(lr float64) error {
 	return a.SetStep(a.t)
 }
 
+// Reset returns the Op that zeroes the moments, to record before step 1 (of
+// the first run, or of a restart on the same buffers; then SetStep(1)).
+func (a *Adam) Reset() Op { return a.reset }
+
 // Config returns the hyperparameters in use.
 func (a *Adam) Config() AdamConfig { return a.cfg }
 
@@ -109,10 +125,12 @@ func (a *Adam) Config() AdamConfig { return a.cfg }
 type SGD struct {
 	*Dispatch
 	words Params
+	reset clearOp
 }
 
 // SGD prepares TensorFlow's momentum update (tf.train.MomentumOptimizer)
-// of x from its gradient g with velocity buffer v (zero it first):
+// of x from its gradient g with velocity buffer v (record Reset first to
+// zero it):
 //
 //	v = momentum·v + g
 //	x −= lr·v
@@ -129,7 +147,7 @@ func (d *Device) SGD(lr, momentum float64, x, g, v *Buffer) (*SGD, error) {
 	if err := checkBufs(op, x.Len, []string{"parameter", "gradient", "velocity"}, x, g, v); err != nil {
 		return nil, err
 	}
-	s := &SGD{words: Params{U(x.Len), F(lr), 0, 0, 0, F(momentum)}}
+	s := &SGD{words: Params{U(x.Len), F(lr), 0, 0, 0, F(momentum)}, reset: clearOp{v}}
 	k, err := d.Kernel(KernelSpec{File: "optim.wgsl", Entry: "momentum", Bufs: []Binding{{1, Read}, {2, ReadWrite}, {4, ReadWrite}},
 		Consts: map[string]string{"WG": fmt.Sprintf("%du", optimWG)}})
 	if err != nil {
@@ -141,6 +159,10 @@ func (d *Device) SGD(lr, momentum float64, x, g, v *Buffer) (*SGD, error) {
 	}
 	return s, nil
 }
+
+// Reset returns the Op that zeroes the velocity, to record before the first
+// step.
+func (s *SGD) Reset() Op { return s.reset }
 
 // SetLR changes the learning rate of the next recordings (for schedules
 // and Langevin step sizes), without allocating GPU objects.

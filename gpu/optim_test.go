@@ -39,7 +39,9 @@ func TestAdam(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("%d/%+v", n, c), func(t *testing.T) {
 			x32, x := randVec(rng, n)
-			bx, bg, bm, bv := upload(t, d, x32), zeros(t, d, n), zeros(t, d, n), zeros(t, d, n)
+			// moments start as garbage: Reset must clear them
+			junk, _ := randVec(rng, n)
+			bx, bg, bm, bv := upload(t, d, x32), zeros(t, d, n), upload(t, d, junk), upload(t, d, junk)
 			m, v := make([]float64, n), make([]float64, n)
 			a, err := d.Adam(c, bx, bg, bm, bv)
 			if err != nil {
@@ -55,7 +57,11 @@ func TestAdam(t *testing.T) {
 				if err := a.SetStep(step); err != nil {
 					t.Fatal(err)
 				}
-				run(t, d, a, nil)
+				var op gpu.Op = a
+				if step == 1 {
+					op = gpu.Seq{a.Reset(), a}
+				}
+				run(t, d, op, nil)
 				ref.AdamStep(x, g, m, v, cc.LR, cc.Beta1, cc.Beta2, cc.Eps, step)
 				worst.check(t, fmt.Sprint("adam x, step ", step), read(t, d, bx), x)
 				// continue from what the GPU holds, so that errors do not compound
@@ -79,7 +85,8 @@ func TestSGD(t *testing.T) {
 		}
 		t.Run(fmt.Sprint(n, lr, mu), func(t *testing.T) {
 			x32, x := randVec(rng, n)
-			bx, bg, bv := upload(t, d, x32), zeros(t, d, n), zeros(t, d, n)
+			junk, _ := randVec(rng, n)
+			bx, bg, bv := upload(t, d, x32), zeros(t, d, n), upload(t, d, junk)
 			v := make([]float64, n)
 			s, err := d.SGD(lr, mu, bx, bg, bv)
 			if err != nil {
@@ -97,7 +104,11 @@ func TestSGD(t *testing.T) {
 				if err := bg.Write(g32); err != nil {
 					t.Fatal(err)
 				}
-				run(t, d, s, nil)
+				var op gpu.Op = s
+				if step == 0 {
+					op = gpu.Seq{s.Reset(), s}
+				}
+				run(t, d, op, nil)
 				ref.MomentumStep(x, g, v, float64(float32(lr)), float64(float32(mu)))
 				worst.check(t, fmt.Sprint("sgd x, step ", step), read(t, d, bx), x)
 				x, v = f32s(x), f32s(v)
@@ -124,6 +135,9 @@ func TestOptimSetParamsAllocs(t *testing.T) {
 		}
 	})
 	t.Logf("Adam.SetStep: %v Go allocations per call", allocs)
+	// submit before releasing: gogpu flushes queued writes at the next
+	// submit, and one into a released uniform buffer crashes the driver
+	run(t, d, a, nil)
 }
 
 func TestOptimErrors(t *testing.T) {
@@ -146,8 +160,9 @@ func TestOptimErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ad.Release()
 	if ad.SetStep(0) == nil {
 		t.Error("adam step 0: no error")
 	}
+	// submit before releasing (see TestOptimSetParamsAllocs)
+	run(t, d, ad, nil)
 }
