@@ -33,15 +33,15 @@ func BlurRadius(sigma float64) int { return int(math.Ceil(3 * sigma)) }
 // apart.
 func (s BlurShape) blurPass(n, stride int) Params {
 	r := BlurRadius(s.Sigma)
-	inv := 0.0
+	a := 0.0
 	sum := 1.0
 	if r > 0 {
-		inv = 1 / (2 * s.Sigma * s.Sigma)
+		a = 1 / (2 * s.Sigma * s.Sigma)
 		for k := 1; k <= r; k++ {
-			sum += 2 * math.Exp(-float64(k*k)*inv)
+			sum += 2 * math.Exp(-float64(k*k)*a)
 		}
 	}
-	return Params{U(s.N * s.H * s.W * s.C), U(n), U(stride), U(r), F(inv), F(1 / sum)}
+	return Params{U(s.N * s.H * s.W * s.C), U(n), U(stride), U(r), F(math.Exp(-a)), F(math.Exp(-2 * a)), F(1 / sum)}
 }
 
 // Blur records y = the blur of x in two passes, x → tmp (along x) → y

@@ -5,7 +5,9 @@
 // W, stride C; y: len H, stride W*C). Output element i at position q of its
 // line is Σ_{k=-r..r} w_k · src[line(mirror(q + k))], with
 // w_k = exp(-k²/(2σ²)) · p.norm (p.norm makes Σ w_k = 1, computed in
-// float64 by the launcher).
+// float64 by the launcher). The weights come from the recurrence
+// w_{k+1} = w_k · ρ_k, ρ_{k+1} = ρ_k · e^{-2a} (a = 1/(2σ²), ρ_0 = e^{-a}),
+// with no exp in the shader: CPU adapters pay dearly for one per tap.
 //
 // Border: half-sample symmetric reflection (… c b a | a b c … z | z y …,
 // scipy.ndimage's "reflect"), periodic with period 2·len so any radius
@@ -20,7 +22,8 @@ struct Params {
     len: u32,
     stride: u32,
     r: u32,
-    inv2s2: f32, // 1/(2σ²)
+    rho0: f32, // e^{-a}
+    q: f32,    // e^{-2a}
     norm: f32,
 }
 
@@ -31,6 +34,9 @@ struct Params {
 // mirror maps a position on the infinite, mirrored line into [0, len).
 fn mirror(t: i32) -> u32 {
     let n = i32(p.len);
+    if (t >= 0 && t < n) {
+        return u32(t);
+    }
     let period = 2 * n;
     var m = t % period;
     if (m < 0) {
@@ -51,9 +57,11 @@ fn blur1d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let q = (i / p.stride) % p.len;
     let base = i - q * p.stride;
     var acc = p.norm * src[i];
+    var wk = p.norm;
+    var rho = p.rho0;
     for (var k = 1u; k <= p.r; k++) {
-        let fk = f32(k);
-        let wk = exp(-fk * fk * p.inv2s2) * p.norm;
+        wk *= rho;
+        rho *= p.q;
         let a = src[base + mirror(i32(q) + i32(k)) * p.stride];
         let b = src[base + mirror(i32(q) - i32(k)) * p.stride];
         acc += wk * (a + b);
