@@ -70,10 +70,10 @@ func TestToRGBErrors(t *testing.T) {
 	nan := s
 	nan.M[4] = math.NaN()
 	for name, err := range map[string]error{
-		"alias":      imgopsErr(d.ToRGB(s, a, a)),
-		"size":       imgopsErr(d.ToRGB(gpu.ColorShape{N: 2, H: 2, W: 2}, a, b)),
-		"nan":        imgopsErr(d.ToRGB(nan, a, b)),
-		"back alias": imgopsErr(d.ToRGBBackward(s, a, b, b)),
+		"alias":      nnErr(d.ToRGB(s, a, a)),
+		"size":       nnErr(d.ToRGB(gpu.ColorShape{N: 2, H: 2, W: 2}, a, b)),
+		"nan":        nnErr(d.ToRGB(nan, a, b)),
+		"back alias": nnErr(d.ToRGBBackward(s, a, b, b)),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)

@@ -34,9 +34,9 @@ func BenchmarkImgOps(b *testing.B) {
 	}
 	for _, bc := range []bench{
 		{"pad12", func() (gpu.Op, error) { return d.Pad(ps, x, padded) }},
-		{"blur_sigma1", func() (gpu.Op, error) { return d.Blur(gpu.BlurShape{N: n, H: h, W: w, C: c, Sigma: 1}, x, t1, t2) }},
+		{"blur_sigma1", func() (gpu.Op, error) { return d.Blur(gpu.NHWC{N: n, H: h, W: w, C: c}, 1, x, t1, t2) }},
 		{"tv2_value_grad", func() (gpu.Op, error) {
-			return d.Regularize(gpu.RegShape{N: n, H: h, W: w, C: c}, gpu.Regularizer{Kind: gpu.RegTVSquared, Coef: 1e-3}, x, g, vals)
+			return d.Regularize(gpu.NHWC{N: n, H: h, W: w, C: c}, gpu.Regularizer{Kind: gpu.RegTVSquared, Coef: 1e-3}, x, g, vals)
 		}},
 		{"to_rgb", func() (gpu.Op, error) { return d.ToRGB(gpu.ColorShape{N: n, H: h, W: w, M: gpu.LucidColor()}, x, t1) }},
 		{"to_rgb_backward", func() (gpu.Op, error) {

@@ -11,57 +11,11 @@ import (
 
 const layoutWG = 256
 
-// Dispatches is an Op made of several prepared dispatches recorded in
-// order, which it owns: Release frees them all.
-type Dispatches []*Dispatch
-
-// Record implements Op.
-func (ds Dispatches) Record(r *Recorder) {
-	for _, x := range ds {
-		x.Record(r)
-	}
-}
-
-// Release frees every dispatch.
-func (ds Dispatches) Release() {
-	for _, x := range ds {
-		x.Release()
-	}
-}
-
-// collect prepares the dispatches made by each call of mk in turn and
-// returns them, releasing those already made if one fails.
-func collect(n int, mk func(i int) (*Dispatch, error)) (Dispatches, error) {
-	ds := make(Dispatches, 0, n)
-	for i := range n {
-		x, err := mk(i)
-		if err != nil {
-			ds.Release()
-			return nil, err
-		}
-		if x != nil {
-			ds = append(ds, x)
-		}
-	}
-	return ds, nil
-}
-
-// checkBuf checks that buffer b of op exists and holds want floats.
-func checkBuf(op, name string, b *Buffer, want int) error {
-	if b == nil || b.buf == nil {
-		return fmt.Errorf("gpu: %s: %s buffer is nil or released", op, name)
-	}
-	if b.Len != want {
-		return fmt.Errorf("gpu: %s: %s %q has %d floats, want %d", op, name, b.label, b.Len, want)
-	}
-	return nil
-}
-
 // checkBufs checks that each of bufs (named by names) holds want floats and
 // that no two are the same buffer.
 func checkBufs(op string, want int, names []string, bufs ...*Buffer) error {
 	for i, b := range bufs {
-		if err := checkBuf(op, names[i], b, want); err != nil {
+		if err := checkLen(op, names[i], b, want); err != nil {
 			return err
 		}
 		for j := range i {
@@ -138,14 +92,14 @@ func (s ConcatShape) check(op string, whole *Buffer, parts []*Buffer, partsMayBe
 		return fmt.Errorf("gpu: %s: %d buffers for %d parts", op, len(parts), len(s.C))
 	}
 	pix := s.N * s.H * s.W
-	if err := checkBuf(op, "concatenation", whole, pix*s.Channels()); err != nil {
+	if err := checkLen(op, "concatenation", whole, pix*s.Channels()); err != nil {
 		return err
 	}
 	for i, b := range parts {
 		if b == nil && partsMayBeNil {
 			continue
 		}
-		if err := checkBuf(op, fmt.Sprintf("part %d", i), b, pix*s.C[i]); err != nil {
+		if err := checkLen(op, fmt.Sprintf("part %d", i), b, pix*s.C[i]); err != nil {
 			return err
 		}
 	}
@@ -154,40 +108,48 @@ func (s ConcatShape) check(op string, whole *Buffer, parts []*Buffer, partsMayBe
 
 // Concat records y = the channel concatenation of parts (in order), one
 // dispatch per part, each writing its own channel range of y.
-func (d *Device) Concat(s ConcatShape, parts []*Buffer, y *Buffer) (Dispatches, error) {
+func (d *Device) Concat(s ConcatShape, parts []*Buffer, y *Buffer) (*Chain, error) {
 	if err := s.check("concat", y, parts, false); err != nil {
 		return nil, err
 	}
-	ct, off := s.Channels(), 0
-	return collect(len(parts), func(i int) (*Dispatch, error) {
-		c := s.C[i]
-		w := window{n: s.N, bh: s.H, bw: s.W, bc: c, sh: s.H, sw: s.W, sc: c, dh: s.H, dw: s.W, dc: ct, dOff: [3]int{0, 0, off}}
-		off += c
-		return d.window("concat", w, parts[i], y)
+	return build(func(ch *Chain) error {
+		ct, off := s.Channels(), 0
+		for i, c := range s.C {
+			w := window{n: s.N, bh: s.H, bw: s.W, bc: c, sh: s.H, sw: s.W, sc: c, dh: s.H, dw: s.W, dc: ct, dOff: [3]int{0, 0, off}}
+			off += c
+			if err := ch.add(d.window("concat", w, parts[i], y)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
 // Split records parts[i] = channels [ΣC[:i], ΣC[:i+1]) of x: the inverse of
 // Concat, and its backward pass (dparts from dy); Concat is in turn Split's
 // backward. A nil part is skipped (a gradient nobody needs).
-func (d *Device) Split(s ConcatShape, x *Buffer, parts []*Buffer) (Dispatches, error) {
+func (d *Device) Split(s ConcatShape, x *Buffer, parts []*Buffer) (*Chain, error) {
 	if err := s.check("split", x, parts, true); err != nil {
 		return nil, err
 	}
-	ct, off := s.Channels(), 0
-	return collect(len(parts), func(i int) (*Dispatch, error) {
-		c := s.C[i]
-		w := window{n: s.N, bh: s.H, bw: s.W, bc: c, sh: s.H, sw: s.W, sc: ct, dh: s.H, dw: s.W, dc: c, sOff: [3]int{0, 0, off}}
-		off += c
-		if parts[i] == nil {
-			return nil, nil
+	return build(func(ch *Chain) error {
+		ct, off := s.Channels(), 0
+		for i, c := range s.C {
+			w := window{n: s.N, bh: s.H, bw: s.W, bc: c, sh: s.H, sw: s.W, sc: ct, dh: s.H, dw: s.W, dc: c, sOff: [3]int{0, 0, off}}
+			off += c
+			if parts[i] == nil {
+				continue
+			}
+			if err := ch.add(d.window("split", w, x, parts[i])); err != nil {
+				return err
+			}
 		}
-		return d.window("split", w, x, parts[i])
+		return nil
 	})
 }
 
 // ConcatBackward records dparts = Split(dy): the gradient of each part.
-func (d *Device) ConcatBackward(s ConcatShape, dy *Buffer, dparts []*Buffer) (Dispatches, error) {
+func (d *Device) ConcatBackward(s ConcatShape, dy *Buffer, dparts []*Buffer) (*Chain, error) {
 	return d.Split(s, dy, dparts)
 }
 
@@ -208,10 +170,10 @@ func (s PadShape) check(op string, small, big *Buffer) error {
 		return fmt.Errorf("gpu: %s: bad shape %+v", op, s)
 	}
 	h, w := s.Out()
-	if err := checkBuf(op, "unpadded", small, s.N*s.H*s.W*s.C); err != nil {
+	if err := checkLen(op, "unpadded", small, s.N*s.H*s.W*s.C); err != nil {
 		return err
 	}
-	return checkBuf(op, "padded", big, s.N*h*w*s.C)
+	return checkLen(op, "padded", big, s.N*h*w*s.C)
 }
 
 // padWindow returns the gather from the small image into the big one; its

@@ -153,16 +153,16 @@ func TestLayoutErrors(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"concat wrong output", imgopsErr(d.Concat(s, []*gpu.Buffer{a, b}, a))},
-		{"concat wrong part", imgopsErr(d.Concat(s, []*gpu.Buffer{b, b}, c))},
-		{"concat part count", imgopsErr(d.Concat(s, []*gpu.Buffer{a}, c))},
-		{"concat nil part", imgopsErr(d.Concat(s, []*gpu.Buffer{a, nil}, c))},
-		{"concat zero channels", imgopsErr(d.Concat(gpu.ConcatShape{N: 2, H: 3, W: 3, C: []int{3, 0}}, []*gpu.Buffer{c, b}, c))},
-		{"split nil input", imgopsErr(d.Split(s, nil, []*gpu.Buffer{a, b}))},
-		{"pad negative", imgopsErr(d.Pad(gpu.PadShape{N: 2, H: 3, W: 3, C: 1, Top: -1, Bottom: 1}, b, b))},
-		{"pad wrong output", imgopsErr(d.Pad(gpu.PadShape{N: 2, H: 3, W: 3, C: 1, Top: 1}, b, c))},
-		{"pad aliasing", imgopsErr(d.Pad(gpu.PadShape{N: 2, H: 3, W: 3, C: 1}, b, b))},
-		{"crop too much", imgopsErr(d.Crop(gpu.CropShape{N: 2, H: 3, W: 3, C: 1, Left: 2, Right: 1}, b, b))},
+		{"concat wrong output", nnErr(d.Concat(s, []*gpu.Buffer{a, b}, a))},
+		{"concat wrong part", nnErr(d.Concat(s, []*gpu.Buffer{b, b}, c))},
+		{"concat part count", nnErr(d.Concat(s, []*gpu.Buffer{a}, c))},
+		{"concat nil part", nnErr(d.Concat(s, []*gpu.Buffer{a, nil}, c))},
+		{"concat zero channels", nnErr(d.Concat(gpu.ConcatShape{N: 2, H: 3, W: 3, C: []int{3, 0}}, []*gpu.Buffer{c, b}, c))},
+		{"split nil input", nnErr(d.Split(s, nil, []*gpu.Buffer{a, b}))},
+		{"pad negative", nnErr(d.Pad(gpu.PadShape{N: 2, H: 3, W: 3, C: 1, Top: -1, Bottom: 1}, b, b))},
+		{"pad wrong output", nnErr(d.Pad(gpu.PadShape{N: 2, H: 3, W: 3, C: 1, Top: 1}, b, c))},
+		{"pad aliasing", nnErr(d.Pad(gpu.PadShape{N: 2, H: 3, W: 3, C: 1}, b, b))},
+		{"crop too much", nnErr(d.Crop(gpu.CropShape{N: 2, H: 3, W: 3, C: 1, Left: 2, Right: 1}, b, b))},
 	}
 	for _, tc := range bad {
 		if tc.err == nil {

@@ -144,13 +144,13 @@ func TestOptimErrors(t *testing.T) {
 	d := device(t)
 	a, b, c, e := zeros(t, d, 10), zeros(t, d, 10), zeros(t, d, 10), zeros(t, d, 11)
 	for name, err := range map[string]error{
-		"adam alias":     imgopsErr(d.Adam(gpu.AdamDefaults(0.1), a, b, b, c)),
-		"adam size":      imgopsErr(d.Adam(gpu.AdamDefaults(0.1), a, b, c, e)),
-		"adam beta":      imgopsErr(d.Adam(gpu.AdamConfig{LR: 0.1, Beta1: 1, Beta2: 0.9}, a, b, c, e)),
-		"adam nil":       imgopsErr(d.Adam(gpu.AdamDefaults(0.1), nil, b, c, e)),
-		"sgd alias":      imgopsErr(d.SGD(0.1, 0.9, a, a, b)),
-		"sgd nan":        imgopsErr(d.SGD(0.1, math.NaN(), a, b, c)),
-		"sgd nil buffer": imgopsErr(d.SGD(0.1, 0.9, a, b, nil)),
+		"adam alias":     nnErr(d.Adam(gpu.AdamDefaults(0.1), a, b, b, c)),
+		"adam size":      nnErr(d.Adam(gpu.AdamDefaults(0.1), a, b, c, e)),
+		"adam beta":      nnErr(d.Adam(gpu.AdamConfig{LR: 0.1, Beta1: 1, Beta2: 0.9}, a, b, c, e)),
+		"adam nil":       nnErr(d.Adam(gpu.AdamDefaults(0.1), nil, b, c, e)),
+		"sgd alias":      nnErr(d.SGD(0.1, 0.9, a, a, b)),
+		"sgd nan":        nnErr(d.SGD(0.1, math.NaN(), a, b, c)),
+		"sgd nil buffer": nnErr(d.SGD(0.1, 0.9, a, b, nil)),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)

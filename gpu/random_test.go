@@ -159,10 +159,10 @@ func TestRandomErrors(t *testing.T) {
 	d := device(t)
 	y := zeros(t, d, 8)
 	for name, err := range map[string]error{
-		"bits added": imgopsErr(d.Random(gpu.RandSpec{Kind: gpu.RandBits, Add: true}, y)),
-		"kind":       imgopsErr(d.Random(gpu.RandSpec{Kind: 7}, y)),
-		"nan":        imgopsErr(d.Random(gpu.RandSpec{Kind: gpu.RandNormal, Scale: math.NaN()}, y)),
-		"nil":        imgopsErr(d.Random(gpu.RandSpec{Kind: gpu.RandNormal, Scale: 1}, nil)),
+		"bits added": nnErr(d.Random(gpu.RandSpec{Kind: gpu.RandBits, Add: true}, y)),
+		"kind":       nnErr(d.Random(gpu.RandSpec{Kind: 7}, y)),
+		"nan":        nnErr(d.Random(gpu.RandSpec{Kind: gpu.RandNormal, Scale: math.NaN()}, y)),
+		"nil":        nnErr(d.Random(gpu.RandSpec{Kind: gpu.RandNormal, Scale: 1}, nil)),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)

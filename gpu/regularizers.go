@@ -53,16 +53,13 @@ type Regularizer struct {
 	Center float64
 }
 
-// RegShape is a batch of N images H×W×C (NHWC).
-type RegShape struct{ N, H, W, C int }
-
 // Regularize prepares r on the images x: the value R of each image written
 // to values[n] (without the coefficient), and grad += Coef · dR/dx. Either
 // values or grad may be nil to skip that part, not both. grad may not be x.
-func (d *Device) Regularize(s RegShape, r Regularizer, x, grad, values *Buffer) (Dispatches, error) {
+func (d *Device) Regularize(s NHWC, r Regularizer, x, grad, values *Buffer) (*Chain, error) {
 	op := "regularizer " + r.Kind.String()
-	if s.N < 1 || s.H < 1 || s.W < 1 || s.C < 1 || s.N > maxGroups {
-		return nil, fmt.Errorf("gpu: %s: bad shape %+v (at most %d images)", op, s, maxGroups)
+	if err := s.check(op, x, "image"); err != nil {
+		return nil, err
 	}
 	if r.Kind < RegTVSquared || r.Kind > RegL2 {
 		return nil, fmt.Errorf("gpu: %s: unknown kind", op)
@@ -75,14 +72,11 @@ func (d *Device) Regularize(s RegShape, r Regularizer, x, grad, values *Buffer) 
 	if total >= math.MaxUint32 {
 		return nil, fmt.Errorf("gpu: %s: tensor of more than 2³² floats", op)
 	}
-	if err := checkBuf(op, "image", x, total); err != nil {
-		return nil, err
-	}
 	if grad == nil && values == nil {
 		return nil, fmt.Errorf("gpu: %s: neither a gradient nor a values buffer", op)
 	}
 	if grad != nil {
-		if err := checkBuf(op, "gradient", grad, total); err != nil {
+		if err := checkLen(op, "gradient", grad, total); err != nil {
 			return nil, err
 		}
 		if grad == x {
@@ -90,7 +84,7 @@ func (d *Device) Regularize(s RegShape, r Regularizer, x, grad, values *Buffer) 
 		}
 	}
 	if values != nil {
-		if err := checkBuf(op, "values", values, s.N); err != nil {
+		if err := checkLen(op, "values", values, s.N); err != nil {
 			return nil, err
 		}
 		if values == x || values == grad {
@@ -103,21 +97,23 @@ func (d *Device) Regularize(s RegShape, r Regularizer, x, grad, values *Buffer) 
 		"SQ": fmt.Sprint(r.Kind == RegTVSquared || r.Kind == RegL2),
 	}
 	p := Params{U(s.N), U(s.H), U(s.W), U(s.C), U(per), U(total), F(r.Coef), F(r.Eps), F(r.Center)}
-	return collect(2, func(i int) (*Dispatch, error) {
-		if i == 0 && values != nil {
+	return build(func(c *Chain) error {
+		if values != nil {
 			k, err := d.Kernel(KernelSpec{File: "regularizers.wgsl", Entry: "reg_value", Bufs: []Binding{{1, Read}, {3, ReadWrite}}, Consts: consts})
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return d.Dispatch(k, p, [3]uint32{uint32(s.N), 1, 1}, x, values)
+			if err := c.add(d.Dispatch(k, p, [3]uint32{uint32(s.N), 1, 1}, x, values)); err != nil {
+				return err
+			}
 		}
-		if i == 1 && grad != nil {
+		if grad != nil {
 			k, err := d.Kernel(KernelSpec{File: "regularizers.wgsl", Entry: "reg_grad", Bufs: []Binding{{1, Read}, {2, ReadWrite}}, Consts: consts})
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return d.Dispatch(k, p, Groups1D(total, regWG), x, grad)
+			return c.add(d.Dispatch(k, p, Groups1D(total, regWG), x, grad))
 		}
-		return nil, nil
+		return nil
 	})
 }
