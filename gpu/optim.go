@@ -95,7 +95,9 @@ func (a *Adam) lrT() uint32 {
 	return F(a.cfg.LR * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t)))
 }
 
-// SetStep makes the next recordings perform step t (t ≥ 1).
+// SetStep makes the next recordings perform step t (t ≥ 1). The uniforms
+// are written when the next command buffer is submitted: one step per
+// submission.
 func (a *Adam) SetStep(t int) error {
 	if t < 1 {
 		return fmt.Errorf("gpu: adam: step %d, want ≥ 1", t)

@@ -91,7 +91,9 @@ func (d *Device) Random(spec RandSpec, y *Buffer) (*Random, error) {
 }
 
 // SetCounter selects the counter of the next recordings, without
-// allocating GPU objects.
+// allocating GPU objects. The uniforms are written when the next command
+// buffer is submitted, so every recording of r in one submission uses the
+// counter last set before it.
 func (r *Random) SetCounter(c uint64) error {
 	r.words[4], r.words[5] = uint32(c), uint32(c>>32)
 	return r.SetParams(r.words)
