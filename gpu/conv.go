@@ -1,0 +1,461 @@
+package gpu
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Launchers for shaders/conv2d.wgsl: Conv2D forward, input, filter and bias
+// gradients. Activations are NHWC, filters Keras HWIO ([kh][kw][in][out]).
+
+// ConvOut is the output geometry of a convolution: output height and width
+// and the zero padding implied around the input.
+type ConvOut struct {
+	H, W                     int
+	Top, Bottom, Left, Right int
+}
+
+// convWindow computes the output geometry of a KH×KW window with strides
+// sy, sx over an H×W input, Keras/TF style: "same" gives out =
+// ceil(in/stride) with pad_total = max((out-1)*stride + k - in, 0), the odd
+// pixel going bottom/right; "valid" gives out = (in-k)/stride + 1 and no
+// padding.
+func convWindow(op string, n, h, w, c, kh, kw, sy, sx int, same bool) (ConvOut, error) {
+	if n < 1 || h < 1 || w < 1 || c < 1 {
+		return ConvOut{}, fmt.Errorf("gpu: %s: input %dx%dx%dx%d (NHWC) must have positive dimensions", op, n, h, w, c)
+	}
+	if kh < 1 || kw < 1 {
+		return ConvOut{}, fmt.Errorf("gpu: %s: kernel %dx%d must have positive dimensions", op, kh, kw)
+	}
+	if sy < 1 || sx < 1 {
+		return ConvOut{}, fmt.Errorf("gpu: %s: strides %dx%d must be positive", op, sy, sx)
+	}
+	dim := func(in, k, s int) (out, before, after int) {
+		if !same {
+			return (in-k)/s + 1, 0, 0
+		}
+		out = (in + s - 1) / s
+		total := max((out-1)*s+k-in, 0)
+		return out, total / 2, total - total/2
+	}
+	if !same && (kh > h || kw > w) {
+		return ConvOut{}, fmt.Errorf("gpu: %s: \"valid\" %dx%d kernel does not fit the %dx%d input", op, kh, kw, h, w)
+	}
+	var o ConvOut
+	o.H, o.Top, o.Bottom = dim(h, kh, sy)
+	o.W, o.Left, o.Right = dim(w, kw, sx)
+	return o, nil
+}
+
+// strides returns sy, sx with 0 meaning 1 (negative values are left for
+// convWindow to reject).
+func strides(sy, sx int) (int, int) {
+	if sy == 0 {
+		sy = 1
+	}
+	if sx == 0 {
+		sx = 1
+	}
+	return sy, sx
+}
+
+// ConvShape describes a Conv2D: a batch of N H×W×C NHWC images, KH×KW
+// filters from C to F channels, strides SY, SX (0 means 1) and Keras padding
+// ("same" when Same, else "valid").
+type ConvShape struct {
+	N, H, W, C int
+	KH, KW, F  int
+	SY, SX     int
+	Same       bool
+	// Variant forces one of ConvVariants; "" uses the variant this device
+	// measured fastest (Device.Pick("conv2d")).
+	Variant string
+}
+
+// Out validates the shape and returns its output size and padding.
+func (s ConvShape) Out() (ConvOut, error) {
+	sy, sx := strides(s.SY, s.SX)
+	o, err := convWindow("conv2d", s.N, s.H, s.W, s.C, s.KH, s.KW, sy, sx, s.Same)
+	if err != nil {
+		return o, err
+	}
+	if s.F < 1 {
+		return o, fmt.Errorf("gpu: conv2d: %d output channels, want at least 1", s.F)
+	}
+	if s.Variant != "" && !slices.Contains(ConvVariants, s.Variant) {
+		return o, fmt.Errorf("gpu: conv2d: unknown variant %q (want one of %v)", s.Variant, ConvVariants)
+	}
+	return o, nil
+}
+
+// XLen, WLen and YLen are the float counts of the input, the filter and the
+// output.
+func (s ConvShape) XLen() int { return s.N * s.H * s.W * s.C }
+
+// WLen is the float count of the filter, KH·KW·C·F.
+func (s ConvShape) WLen() int { return s.KH * s.KW * s.C * s.F }
+
+// YLen is the float count of the output (0 for an invalid shape).
+func (s ConvShape) YLen() int {
+	o, err := s.Out()
+	if err != nil {
+		return 0
+	}
+	return s.N * o.H * o.W * s.F
+}
+
+// Variants shared by the convolution families. "direct" (depthwise:
+// "simple") computes one output per invocation; "regPxQ" keeps P pixels
+// (filter gradients: P input channels or taps) × Q channels per invocation
+// in registers.
+type convTile struct{ tp, nv int } // pixels, vec4s of channels; zero for direct
+
+var convTiles = map[string]convTile{
+	"reg4x4": {4, 1},
+	"reg1x8": {1, 2},
+	"reg2x8": {2, 2},
+}
+
+// Conv2D variants, in the order the tuner tries them.
+const (
+	// ConvDirect computes one output value per invocation.
+	ConvDirect = "direct"
+	// ConvReg4x4 computes 4 pixels × 4 channels per invocation in registers.
+	ConvReg4x4 = "reg4x4"
+	// ConvReg1x8 computes 1 pixel × 8 channels per invocation in registers.
+	ConvReg1x8 = "reg1x8"
+	// ConvReg2x8 computes 2 pixels × 8 channels per invocation in registers.
+	ConvReg2x8 = "reg2x8"
+)
+
+// ConvVariants lists every Conv2D variant.
+var ConvVariants = []string{ConvDirect, ConvReg4x4, ConvReg1x8, ConvReg2x8}
+
+const convWG = 64
+
+// convKernel compiles entry of file for tile t (zero: a direct kernel).
+func (d *Device) convKernel(file, entry string, t convTile, vec bool, bufs []Binding) (*Kernel, error) {
+	tp, nv := max(t.tp, 1), max(t.nv, 1)
+	return d.Kernel(KernelSpec{File: file, Entry: entry, Bufs: bufs, Consts: map[string]string{
+		"WG": fmt.Sprintf("%du", convWG), "TP": fmt.Sprintf("%du", tp), "NV": fmt.Sprintf("%du", nv), "VEC": fmt.Sprint(vec),
+	}})
+}
+
+// pickTile resolves a variant name: "" asks the device for family fam's
+// fastest; simple is the family's one-output-per-invocation name.
+func (d *Device) pickTile(fam, v, simple string) (string, convTile, error) {
+	if v == "" {
+		var err error
+		if v, err = d.Pick(fam); err != nil {
+			return "", convTile{}, fmt.Errorf("gpu: %s: %w", fam, err)
+		}
+	}
+	if v == simple {
+		return v, convTile{}, nil
+	}
+	t, ok := convTiles[v]
+	if !ok {
+		return "", convTile{}, fmt.Errorf("gpu: %s: unknown variant %q", fam, v)
+	}
+	return v, t, nil
+}
+
+// vecView returns the buffer to bind as a vec4 view: b itself, or when the
+// kernel will not read the view (vec false) any buffer of at least one vec4
+// (WebGPU's minimum binding size for array<vec4<f32>>). nil when there is
+// none, in which case the caller uses its direct kernel.
+func vecView(vec bool, b *Buffer, others ...*Buffer) *Buffer {
+	if vec || b.Len >= 4 {
+		return b
+	}
+	for _, o := range others {
+		if o != nil && o.Len >= 4 {
+			return o
+		}
+	}
+	return nil
+}
+
+// checkBufs checks that each named buffer is non-nil and holds exactly want
+// floats, and that out is none of the inputs.
+func checkBufs(op string, out namedBuf, ins ...namedBuf) error {
+	for _, b := range append([]namedBuf{out}, ins...) {
+		if b.b == nil {
+			if b.optional {
+				continue
+			}
+			return fmt.Errorf("gpu: %s: %s buffer is nil", op, b.name)
+		}
+		if b.b.Len != b.want {
+			return fmt.Errorf("gpu: %s: %s has %d values, want %s = %d", op, b.name, b.b.Len, b.dims, b.want)
+		}
+	}
+	for _, b := range ins {
+		if b.b != nil && b.b == out.b {
+			return fmt.Errorf("gpu: %s: %s and %s are the same buffer", op, out.name, b.name)
+		}
+	}
+	return nil
+}
+
+type namedBuf struct {
+	name     string
+	b        *Buffer
+	want     int
+	dims     string
+	optional bool
+}
+
+func dims(xs ...int) string {
+	s := ""
+	for i, x := range xs {
+		if i > 0 {
+			s += "*"
+		}
+		s += fmt.Sprint(x)
+	}
+	return s
+}
+
+// params encodes the uniform block shared by conv2d.wgsl's entries.
+func (s ConvShape) params(o ConvOut, hasBias bool) Params {
+	sy, sx := strides(s.SY, s.SX)
+	return Params{U(s.N), U(s.H), U(s.W), U(s.C), U(o.H), U(o.W), U(s.F), U(s.KH), U(s.KW),
+		U(sy), U(sx), U(o.Top), U(o.Left), U(b2i(hasBias)), 0}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// withZ returns a 1-D grid for n invocations with z workgroups along z.
+func withZ(g [3]uint32, z int) [3]uint32 {
+	g[2] = uint32(z)
+	return g
+}
+
+func (s ConvShape) bufs(o ConvOut) (x, w, y namedBuf) {
+	return namedBuf{"input", nil, s.XLen(), dims(s.N, s.H, s.W, s.C), false},
+		namedBuf{"filter", nil, s.WLen(), dims(s.KH, s.KW, s.C, s.F), false},
+		namedBuf{"output", nil, s.N * o.H * o.W * s.F, dims(s.N, o.H, o.W, s.F), false}
+}
+
+func (nb namedBuf) of(b *Buffer) namedBuf { nb.b = b; return nb }
+
+// Conv2D prepares y = conv(x, w) + bias. bias (F floats) may be nil.
+func (d *Device) Conv2D(s ConvShape, y, x, w, bias *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	nx, nw, ny := s.bufs(o)
+	if err := checkBufs("conv2d", ny.of(y), nx.of(x), nw.of(w), namedBuf{"bias", bias, s.F, dims(s.F), true}); err != nil {
+		return nil, err
+	}
+	v, t, err := d.pickTile("conv2d", s.Variant, ConvDirect)
+	if err != nil {
+		return nil, err
+	}
+	b := bias
+	if b == nil {
+		b = w // never read: has_bias is 0
+	}
+	vec := s.F%4 == 0
+	w4 := vecView(vec, w, x, y)
+	if t.tp == 0 || w4 == nil {
+		k, err := d.convKernel("conv2d.wgsl", "fwd_direct", convTile{}, false, Bindings(Read, Read, Read, ReadWrite))
+		if err != nil {
+			return nil, err
+		}
+		return d.convDispatch("conv2d", v, k, s.params(o, bias != nil), Groups1D(y.Len, convWG), x, w, b, y)
+	}
+	k, err := d.convKernel("conv2d.wgsl", "fwd_reg", t, vec, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {9, Read}})
+	if err != nil {
+		return nil, err
+	}
+	g := withZ(Groups1D(s.N*o.H*Ceil(o.W, t.tp), convWG), Ceil(s.F, 4*t.nv))
+	return d.convDispatch("conv2d", v, k, s.params(o, bias != nil), g, x, w, b, y, w4)
+}
+
+// Conv2DInputGrad prepares dx = ∂L/∂x from dy = ∂L/∂y and the filter w. dx
+// is overwritten.
+func (d *Device) Conv2DInputGrad(s ConvShape, dx, dy, w *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	nx, nw, ny := s.bufs(o)
+	nx.name, ny.name = "input gradient", "output gradient"
+	if err := checkBufs("conv2d input gradient", nx.of(dx), ny.of(dy), nw.of(w)); err != nil {
+		return nil, err
+	}
+	v, t, err := d.pickTile("conv2d", s.Variant, ConvDirect)
+	if err != nil {
+		return nil, err
+	}
+	vec := s.F%4 == 0
+	w4, dy4 := vecView(vec, w, dy, dx), vecView(vec, dy, w, dx)
+	_, sx := strides(s.SY, s.SX)
+	if t.tp == 0 || w4 == nil || dy4 == nil {
+		k, err := d.convKernel("conv2d.wgsl", "dx_direct", convTile{}, false, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
+		if err != nil {
+			return nil, err
+		}
+		return d.convDispatch("conv2d input gradient", v, k, s.params(o, false), Groups1D(dx.Len, convWG), dy, w, dx)
+	}
+	k, err := d.convKernel("conv2d.wgsl", "dx_reg", t, vec, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
+	if err != nil {
+		return nil, err
+	}
+	g := withZ(Groups1D(s.N*s.H*sx*Ceil(Ceil(s.W, sx), t.tp), convWG), Ceil(s.C, 4*t.nv))
+	return d.convDispatch("conv2d input gradient", v, k, s.params(o, false), g, dy, w, dx, w4, dy4)
+}
+
+// Conv2DFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
+// summed over the batch. dw is overwritten.
+func (d *Device) Conv2DFilterGrad(s ConvShape, dw, x, dy *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	nx, nw, ny := s.bufs(o)
+	nw.name, ny.name = "filter gradient", "output gradient"
+	if err := checkBufs("conv2d filter gradient", nw.of(dw), nx.of(x), ny.of(dy)); err != nil {
+		return nil, err
+	}
+	v, t, err := d.pickTile("conv2d", s.Variant, ConvDirect)
+	if err != nil {
+		return nil, err
+	}
+	vec := s.F%4 == 0
+	dy4 := vecView(vec, dy, x, dw)
+	if t.tp == 0 || dy4 == nil {
+		k, err := d.convKernel("conv2d.wgsl", "dw_direct", convTile{}, false, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
+		if err != nil {
+			return nil, err
+		}
+		return d.convDispatch("conv2d filter gradient", v, k, s.params(o, false), Groups1D(dw.Len, convWG), x, dy, dw)
+	}
+	k, err := d.convKernel("conv2d.wgsl", "dw_reg", t, vec, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {10, Read}})
+	if err != nil {
+		return nil, err
+	}
+	g := withZ(Groups1D(s.KH*s.KW*Ceil(s.C, t.tp), convWG), Ceil(s.F, 4*t.nv))
+	return d.convDispatch("conv2d filter gradient", v, k, s.params(o, false), g, x, dy, dw, dy4)
+}
+
+// Conv2DBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's
+// output pixels per channel. db is overwritten.
+func (d *Device) Conv2DBiasGrad(s ConvShape, db, dy *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	return d.biasGrad("conv2d bias gradient", s.N*o.H*o.W, s.F, db, dy)
+}
+
+// biasGrad prepares db[c] = Σ over pix pixels of dy[pixel][c], for ch
+// channels (conv2d.wgsl's bias_grad, shared with the depthwise family).
+func (d *Device) biasGrad(op string, pix, ch int, db, dy *Buffer) (*Dispatch, error) {
+	if err := checkBufs(op, namedBuf{"bias gradient", db, ch, dims(ch), false},
+		namedBuf{"output gradient", dy, pix * ch, fmt.Sprintf("%d pixels * %d", pix, ch), false}); err != nil {
+		return nil, err
+	}
+	k, err := d.convKernel("conv2d.wgsl", "bias_grad", convTile{}, false, []Binding{{5, Read}, {8, ReadWrite}})
+	if err != nil {
+		return nil, err
+	}
+	p := make(Params, 15)
+	p[6], p[14] = U(ch), U(pix)
+	return d.convDispatch(op, "", k, p, Groups1D(ch, convWG), dy, db)
+}
+
+// convDispatch wraps Device.Dispatch with the op and variant in errors.
+func (d *Device) convDispatch(op, v string, k *Kernel, p Params, g [3]uint32, bufs ...*Buffer) (*Dispatch, error) {
+	x, err := d.Dispatch(k, p, g, bufs...)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %s (%s): %w", op, v, err)
+	}
+	return x, nil
+}
+
+func init() {
+	RegisterTuner(Tuner{Family: "conv2d", Variants: ConvVariants, Trial: convTrial})
+}
+
+// convTrial times forward and input gradient (what activation maximisation
+// runs) on two small MobileNet-like layers: a 3×3 convolution and a
+// pointwise one.
+func convTrial(d *Device, v string) (Op, func(), error) {
+	shapes := []ConvShape{
+		{N: 1, H: 14, W: 14, C: 32, KH: 3, KW: 3, F: 32, Same: true, Variant: v},
+		{N: 1, H: 14, W: 14, C: 64, KH: 1, KW: 1, F: 64, Same: true, Variant: v},
+	}
+	var tr trial
+	for _, s := range shapes {
+		x, w, y := tr.buf(d, s.XLen()), tr.buf(d, s.WLen()), tr.buf(d, s.YLen())
+		dx := tr.buf(d, s.XLen())
+		if tr.err != nil {
+			break
+		}
+		tr.add(d.Conv2D(s, y, x, w, nil))
+		tr.add(d.Conv2DInputGrad(s, dx, y, w))
+	}
+	return tr.result()
+}
+
+// trial collects what a tuning trial allocates.
+type trial struct {
+	bufs []*Buffer
+	disp []*Dispatch
+	err  error
+}
+
+func (tr *trial) buf(d *Device, n int) *Buffer {
+	if tr.err != nil {
+		return nil
+	}
+	b, err := d.NewBuffer("tune", n)
+	if err != nil {
+		tr.err = err
+		return nil
+	}
+	tr.bufs = append(tr.bufs, b)
+	return b
+}
+
+func (tr *trial) add(x *Dispatch, err error) {
+	if tr.err != nil {
+		x.Release()
+		return
+	}
+	if err != nil {
+		tr.err = err
+		return
+	}
+	tr.disp = append(tr.disp, x)
+}
+
+func (tr *trial) free() {
+	for _, x := range tr.disp {
+		x.Release()
+	}
+	for _, b := range tr.bufs {
+		b.Release()
+	}
+}
+
+func (tr *trial) result() (Op, func(), error) {
+	if tr.err != nil {
+		tr.free()
+		return nil, nil, tr.err
+	}
+	ops := make(Seq, len(tr.disp))
+	for i, x := range tr.disp {
+		ops[i] = x
+	}
+	return ops, tr.free, nil
+}

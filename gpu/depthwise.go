@@ -1,0 +1,232 @@
+package gpu
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Launchers for shaders/depthwise.wgsl: DepthwiseConv2D forward, input,
+// filter and bias gradients. Activations are NHWC, filters Keras's
+// [kh][kw][c][mult], output channel c*mult + m.
+
+// DepthwiseShape describes a DepthwiseConv2D: a batch of N H×W×C NHWC
+// images, KH×KW filters with depth multiplier Mult (0 means 1), strides SY,
+// SX (0 means 1) and Keras padding ("same" when Same, else "valid"). The
+// output has C·Mult channels.
+type DepthwiseShape struct {
+	N, H, W, C int
+	KH, KW     int
+	Mult       int
+	SY, SX     int
+	Same       bool
+	// Variant forces one of DepthwiseVariants; "" uses the variant this
+	// device measured fastest (Device.Pick("depthwise")).
+	Variant string
+}
+
+// Depthwise variants, in the order the tuner tries them.
+const (
+	// DepthwiseSimple computes one output value per invocation.
+	DepthwiseSimple = "simple"
+	// DepthwiseReg4x4 computes 4 pixels (filter gradient: taps) × 4
+	// channels per invocation in registers.
+	DepthwiseReg4x4 = "reg4x4"
+	// DepthwiseReg2x8 computes 2 pixels (taps) × 8 channels per invocation.
+	DepthwiseReg2x8 = "reg2x8"
+)
+
+// DepthwiseVariants lists every depthwise variant.
+var DepthwiseVariants = []string{DepthwiseSimple, DepthwiseReg4x4, DepthwiseReg2x8}
+
+// mult returns the depth multiplier with 0 meaning 1.
+func (s DepthwiseShape) mult() int {
+	if s.Mult == 0 {
+		return 1
+	}
+	return s.Mult
+}
+
+// Out validates the shape and returns its output size and padding.
+func (s DepthwiseShape) Out() (ConvOut, error) {
+	sy, sx := strides(s.SY, s.SX)
+	o, err := convWindow("depthwise", s.N, s.H, s.W, s.C, s.KH, s.KW, sy, sx, s.Same)
+	if err != nil {
+		return o, err
+	}
+	if s.Mult < 0 {
+		return o, fmt.Errorf("gpu: depthwise: depth multiplier %d, want at least 1", s.Mult)
+	}
+	if s.Variant != "" && !slices.Contains(DepthwiseVariants, s.Variant) {
+		return o, fmt.Errorf("gpu: depthwise: unknown variant %q (want one of %v)", s.Variant, DepthwiseVariants)
+	}
+	return o, nil
+}
+
+// XLen is the float count of the input, N·H·W·C.
+func (s DepthwiseShape) XLen() int { return s.N * s.H * s.W * s.C }
+
+// WLen is the float count of the filter, KH·KW·C·Mult.
+func (s DepthwiseShape) WLen() int { return s.KH * s.KW * s.C * s.mult() }
+
+// YLen is the float count of the output (0 for an invalid shape).
+func (s DepthwiseShape) YLen() int {
+	o, err := s.Out()
+	if err != nil {
+		return 0
+	}
+	return s.N * o.H * o.W * s.C * s.mult()
+}
+
+func (s DepthwiseShape) params(o ConvOut, hasBias bool) Params {
+	sy, sx := strides(s.SY, s.SX)
+	return Params{U(s.N), U(s.H), U(s.W), U(s.C), U(o.H), U(o.W), U(s.mult()), U(s.KH), U(s.KW),
+		U(sy), U(sx), U(o.Top), U(o.Left), U(b2i(hasBias))}
+}
+
+func (s DepthwiseShape) bufs(o ConvOut) (x, w, y namedBuf) {
+	m := s.mult()
+	return namedBuf{"input", nil, s.XLen(), dims(s.N, s.H, s.W, s.C), false},
+		namedBuf{"filter", nil, s.WLen(), dims(s.KH, s.KW, s.C, m), false},
+		namedBuf{"output", nil, s.N * o.H * o.W * s.C * m, dims(s.N, o.H, o.W, s.C*m), false}
+}
+
+// vec reports whether the kernels may read channel runs as vec4.
+func (s DepthwiseShape) vec() bool { return s.mult() == 1 && s.C%4 == 0 }
+
+// Depthwise prepares y = depthwise(x, w) + bias. bias (C·Mult floats) may
+// be nil.
+func (d *Device) Depthwise(s DepthwiseShape, y, x, w, bias *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	nx, nw, ny := s.bufs(o)
+	cm := s.C * s.mult()
+	if err := checkBufs("depthwise", ny.of(y), nx.of(x), nw.of(w), namedBuf{"bias", bias, cm, dims(cm), true}); err != nil {
+		return nil, err
+	}
+	v, t, err := d.pickTile("depthwise", s.Variant, DepthwiseSimple)
+	if err != nil {
+		return nil, err
+	}
+	b := bias
+	if b == nil {
+		b = w // never read: has_bias is 0
+	}
+	vec := s.vec()
+	x4, w4 := vecView(vec, x, w, y), vecView(vec, w, x, y)
+	if t.tp == 0 || x4 == nil || w4 == nil {
+		k, err := d.convKernel("depthwise.wgsl", "fwd_simple", convTile{}, false, Bindings(Read, Read, Read, ReadWrite))
+		if err != nil {
+			return nil, err
+		}
+		return d.convDispatch("depthwise", v, k, s.params(o, bias != nil), Groups1D(y.Len, convWG), x, w, b, y)
+	}
+	k, err := d.convKernel("depthwise.wgsl", "fwd_reg", t, vec, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {8, Read}, {9, Read}})
+	if err != nil {
+		return nil, err
+	}
+	g := withZ(Groups1D(s.N*o.H*Ceil(o.W, t.tp), convWG), Ceil(cm, 4*t.nv))
+	return d.convDispatch("depthwise", v, k, s.params(o, bias != nil), g, x, w, b, y, x4, w4)
+}
+
+// DepthwiseInputGrad prepares dx = ∂L/∂x from dy = ∂L/∂y and the filter w.
+// dx is overwritten.
+func (d *Device) DepthwiseInputGrad(s DepthwiseShape, dx, dy, w *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	nx, nw, ny := s.bufs(o)
+	nx.name, ny.name = "input gradient", "output gradient"
+	if err := checkBufs("depthwise input gradient", nx.of(dx), ny.of(dy), nw.of(w)); err != nil {
+		return nil, err
+	}
+	v, t, err := d.pickTile("depthwise", s.Variant, DepthwiseSimple)
+	if err != nil {
+		return nil, err
+	}
+	vec := s.vec()
+	w4, dy4 := vecView(vec, w, dy, dx), vecView(vec, dy, w, dx)
+	if t.tp == 0 || w4 == nil || dy4 == nil {
+		k, err := d.convKernel("depthwise.wgsl", "dx_simple", convTile{}, false, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
+		if err != nil {
+			return nil, err
+		}
+		return d.convDispatch("depthwise input gradient", v, k, s.params(o, false), Groups1D(dx.Len, convWG), dy, w, dx)
+	}
+	k, err := d.convKernel("depthwise.wgsl", "dx_reg", t, vec, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
+	if err != nil {
+		return nil, err
+	}
+	_, sx := strides(s.SY, s.SX)
+	g := withZ(Groups1D(s.N*s.H*sx*Ceil(Ceil(s.W, sx), t.tp), convWG), Ceil(s.C, 4*t.nv))
+	return d.convDispatch("depthwise input gradient", v, k, s.params(o, false), g, dy, w, dx, w4, dy4)
+}
+
+// DepthwiseFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
+// summed over the batch. dw is overwritten.
+func (d *Device) DepthwiseFilterGrad(s DepthwiseShape, dw, x, dy *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	nx, nw, ny := s.bufs(o)
+	nw.name, ny.name = "filter gradient", "output gradient"
+	if err := checkBufs("depthwise filter gradient", nw.of(dw), nx.of(x), ny.of(dy)); err != nil {
+		return nil, err
+	}
+	v, t, err := d.pickTile("depthwise", s.Variant, DepthwiseSimple)
+	if err != nil {
+		return nil, err
+	}
+	vec := s.vec()
+	x4, dy4 := vecView(vec, x, dy, dw), vecView(vec, dy, x, dw)
+	if t.tp == 0 || x4 == nil || dy4 == nil {
+		k, err := d.convKernel("depthwise.wgsl", "dw_simple", convTile{}, false, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
+		if err != nil {
+			return nil, err
+		}
+		return d.convDispatch("depthwise filter gradient", v, k, s.params(o, false), Groups1D(dw.Len, convWG), x, dy, dw)
+	}
+	k, err := d.convKernel("depthwise.wgsl", "dw_reg", t, vec, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {8, Read}, {10, Read}})
+	if err != nil {
+		return nil, err
+	}
+	g := Groups1D(Ceil(s.KH*s.KW, t.tp)*Ceil(s.C*s.mult(), 4*t.nv), convWG)
+	return d.convDispatch("depthwise filter gradient", v, k, s.params(o, false), g, x, dy, dw, x4, dy4)
+}
+
+// DepthwiseBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's
+// output pixels per output channel. db is overwritten.
+func (d *Device) DepthwiseBiasGrad(s DepthwiseShape, db, dy *Buffer) (*Dispatch, error) {
+	o, err := s.Out()
+	if err != nil {
+		return nil, err
+	}
+	return d.biasGrad("depthwise bias gradient", s.N*o.H*o.W, s.C*s.mult(), db, dy)
+}
+
+func init() {
+	RegisterTuner(Tuner{Family: "depthwise", Variants: DepthwiseVariants, Trial: depthwiseTrial})
+}
+
+// depthwiseTrial times forward and input gradient of MobileNet-like 3×3
+// depthwise layers, stride 1 and 2.
+func depthwiseTrial(d *Device, v string) (Op, func(), error) {
+	shapes := []DepthwiseShape{
+		{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, Same: true, Variant: v},
+		{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, SY: 2, SX: 2, Same: true, Variant: v},
+	}
+	var tr trial
+	for _, s := range shapes {
+		x, w, y := tr.buf(d, s.XLen()), tr.buf(d, s.WLen()), tr.buf(d, s.YLen())
+		dx := tr.buf(d, s.XLen())
+		if tr.err != nil {
+			break
+		}
+		tr.add(d.Depthwise(s, y, x, w, nil))
+		tr.add(d.DepthwiseInputGrad(s, dx, y, w))
+	}
+	return tr.result()
+}
