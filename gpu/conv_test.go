@@ -18,17 +18,17 @@ import (
 func convGeoms(rng *rand.Rand, n int) []ref.ConvGeom {
 	gs := []ref.ConvGeom{
 		{N: 1, H: 8, W: 8, C: 4, KH: 3, KW: 3, SY: 1, SX: 1, Same: true},
-		{N: 2, H: 8, W: 8, C: 3, KH: 3, KW: 3, SY: 2, SX: 2, Same: true},  // even input, stride 2
-		{N: 1, H: 9, W: 7, C: 8, KH: 3, KW: 3, SY: 2, SX: 2, Same: true},  // odd input, stride 2
+		{N: 2, H: 8, W: 8, C: 3, KH: 3, KW: 3, SY: 2, SX: 2, Same: true},   // even input, stride 2
+		{N: 1, H: 9, W: 7, C: 8, KH: 3, KW: 3, SY: 2, SX: 2, Same: true},   // odd input, stride 2
 		{N: 1, H: 9, W: 10, C: 5, KH: 3, KW: 3, SY: 2, SX: 2, Same: false}, // valid, stride 2
-		{N: 3, H: 5, W: 6, C: 12, KH: 1, KW: 1, SY: 1, SX: 1, Same: true}, // pointwise
+		{N: 3, H: 5, W: 6, C: 12, KH: 1, KW: 1, SY: 1, SX: 1, Same: true},  // pointwise
 		{N: 1, H: 7, W: 7, C: 6, KH: 1, KW: 1, SY: 2, SX: 2, Same: false},
 		{N: 1, H: 11, W: 9, C: 2, KH: 5, KW: 5, SY: 1, SX: 1, Same: true},
 		{N: 2, H: 10, W: 12, C: 3, KH: 5, KW: 5, SY: 2, SX: 2, Same: true},
 		{N: 1, H: 9, W: 8, C: 4, KH: 1, KW: 3, SY: 1, SX: 2, Same: true}, // non-square
 		{N: 1, H: 6, W: 13, C: 7, KH: 3, KW: 2, SY: 2, SX: 1, Same: false},
 		{N: 1, H: 1, W: 1, C: 1, KH: 1, KW: 1, SY: 1, SX: 1, Same: true}, // degenerate
-		{N: 1, H: 2, W: 3, C: 3, KH: 5, KW: 5, SY: 2, SX: 2, Same: true},  // kernel larger than input
+		{N: 1, H: 2, W: 3, C: 3, KH: 5, KW: 5, SY: 2, SX: 2, Same: true}, // kernel larger than input
 	}
 	for len(gs) < n {
 		k := []int{1, 3, 5}
