@@ -105,15 +105,33 @@ func (s ConvShape) YLen() int {
 }
 
 // Variants shared by the convolution families. "direct" (depthwise:
-// "simple") computes one output per invocation; "regPxQ" keeps P pixels
-// (filter gradients: P input channels or taps) × Q channels per invocation
-// in registers.
+// "simple") computes one output per invocation; "regPxQ" keeps up to P
+// pixels (filter gradients: input channels or taps) × Q channels per
+// invocation in registers, shrunk per shape where a full tile would waste
+// more than a quarter of its work (see convTile.fit).
 type convTile struct{ tp, nv int } // pixels, vec4s of channels; zero for direct
 
 var convTiles = map[string]convTile{
-	"reg4x4": {4, 1},
-	"reg1x8": {1, 2},
-	"reg2x8": {2, 2},
+	"reg4x4": {4, 1}, "reg4x8": {4, 2}, "reg8x8": {8, 2}, "reg8x16": {8, 4},
+}
+
+// fit shrinks t for rows of width positions along its TP direction and ch
+// channels along its NV direction.
+func (t convTile) fit(width, ch int) convTile {
+	return convTile{fitBlock(t.tp, width), fitBlock(t.nv, Ceil(ch, 4))}
+}
+
+// fitBlock halves a power-of-two block size b until covering n items
+// with blocks of b wastes at most a quarter of the covered items.
+func fitBlock(b, n int) int {
+	for b > 1 {
+		covered := Ceil(n, b) * b
+		if 4*(covered-n) <= covered {
+			break
+		}
+		b /= 2
+	}
+	return max(b, 1)
 }
 
 // Conv2D variants, in the order the tuner tries them.
@@ -122,23 +140,63 @@ const (
 	ConvDirect = "direct"
 	// ConvReg4x4 computes 4 pixels × 4 channels per invocation in registers.
 	ConvReg4x4 = "reg4x4"
-	// ConvReg1x8 computes 1 pixel × 8 channels per invocation in registers.
-	ConvReg1x8 = "reg1x8"
-	// ConvReg2x8 computes 2 pixels × 8 channels per invocation in registers.
-	ConvReg2x8 = "reg2x8"
+	// ConvReg4x8 computes 4 pixels × 8 channels per invocation in registers.
+	ConvReg4x8 = "reg4x8"
+	// ConvReg8x8 computes 8 pixels × 8 channels per invocation in registers.
+	ConvReg8x8 = "reg8x8"
+	// ConvReg8x16 computes 8 pixels × 16 channels per invocation in
+	// registers (the fastest on lavapipe).
+	ConvReg8x16 = "reg8x16"
 )
 
 // ConvVariants lists every Conv2D variant.
-var ConvVariants = []string{ConvDirect, ConvReg4x4, ConvReg1x8, ConvReg2x8}
+var ConvVariants = []string{ConvDirect, ConvReg4x4, ConvReg4x8, ConvReg8x8, ConvReg8x16}
 
 const convWG = 64
 
-// convKernel compiles entry of file for tile t (zero: a direct kernel).
-func (d *Device) convKernel(file, entry string, t convTile, vec bool, bufs []Binding) (*Kernel, error) {
-	tp, nv := max(t.tp, 1), max(t.nv, 1)
+// convConsts are the specialisation constants of conv2d.wgsl and
+// depthwise.wgsl; zero values mean 1 (tp, nv, split) and convWG (wg).
+type convConsts struct {
+	tile      convTile
+	wg, split int
+	vec, vecx bool
+}
+
+func (c convConsts) workgroup() int {
+	if c.wg == 0 {
+		return convWG
+	}
+	return c.wg
+}
+
+// convKernel compiles entry of file specialised by c.
+func (d *Device) convKernel(file, entry string, c convConsts, bufs []Binding) (*Kernel, error) {
+	u := func(x int) string { return fmt.Sprintf("%du", max(x, 1)) }
 	return d.Kernel(KernelSpec{File: file, Entry: entry, Bufs: bufs, Consts: map[string]string{
-		"WG": fmt.Sprintf("%du", convWG), "TP": fmt.Sprintf("%du", tp), "NV": fmt.Sprintf("%du", nv), "VEC": fmt.Sprint(vec),
+		"WG": u(c.workgroup()), "TP": u(c.tile.tp), "NV": u(c.tile.nv), "SPLIT": u(c.split),
+		"VEC": fmt.Sprint(c.vec), "VECX": fmt.Sprint(c.vecx),
 	}})
+}
+
+// reduceConsts sizes a filter-gradient kernel (dw_reg) with blocks output
+// blocks of tile t, each a sum over rows output rows: the workgroup holds
+// every lane's partial sums in 16 KiB of workgroup memory (WebGPU's
+// guaranteed minimum), and blocks are split over up to 64 lanes each until
+// there are enough lanes to fill a GPU.
+func reduceConsts(t convTile, blocks, rows int) convConsts {
+	wg := min(convWG, 1024/(t.tp*t.nv))
+	split := 1
+	for 2*split <= min(wg, rows) && blocks*split < 2048 {
+		split *= 2
+	}
+	return convConsts{tile: t, wg: wg, split: split}
+}
+
+// dxBlocks is the number of pixel blocks of an input gradient kernel
+// (dx_reg): per image, row residue, column residue and row, the columns of
+// that residue in blocks of the tile's TP.
+func dxBlocks(n, h, w, sy, sx int, t convTile) int {
+	return n * Ceil(h, sy) * sy * sx * Ceil(Ceil(w, sx), t.tp)
 }
 
 // pickTile resolves a variant name: "" asks the device for family fam's
@@ -231,12 +289,6 @@ func b2i(b bool) int {
 	return 0
 }
 
-// withZ returns a 1-D grid for n invocations with z workgroups along z.
-func withZ(g [3]uint32, z int) [3]uint32 {
-	g[2] = uint32(z)
-	return g
-}
-
 func (s ConvShape) bufs(o ConvOut) (x, w, y namedBuf) {
 	return namedBuf{"input", nil, s.XLen(), dims(s.N, s.H, s.W, s.C), false},
 		namedBuf{"filter", nil, s.WLen(), dims(s.KH, s.KW, s.C, s.F), false},
@@ -263,21 +315,22 @@ func (d *Device) Conv2D(s ConvShape, y, x, w, bias *Buffer) (*Dispatch, error) {
 	if b == nil {
 		b = w // never read: has_bias is 0
 	}
-	vec := s.F%4 == 0
-	w4 := vecView(vec, w, x, y)
-	if t.tp == 0 || w4 == nil {
-		k, err := d.convKernel("conv2d.wgsl", "fwd_direct", convTile{}, false, Bindings(Read, Read, Read, ReadWrite))
+	c := convConsts{tile: t.fit(o.W, s.F), vec: s.F%4 == 0, vecx: s.C%4 == 0}
+	w4, x4 := vecView(c.vec, w, x, y), vecView(c.vecx, x, w, y)
+	p := s.params(o, bias != nil)
+	if t.tp == 0 || w4 == nil || x4 == nil {
+		k, err := d.convKernel("conv2d.wgsl", "fwd_direct", convConsts{}, Bindings(Read, Read, Read, ReadWrite))
 		if err != nil {
 			return nil, err
 		}
-		return d.convDispatch("conv2d", v, k, s.params(o, bias != nil), Groups1D(y.Len, convWG), x, w, b, y)
+		return d.convDispatch("conv2d", v, k, p, Groups1D(y.Len, convWG), x, w, b, y)
 	}
-	k, err := d.convKernel("conv2d.wgsl", "fwd_reg", t, vec, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {9, Read}})
+	k, err := d.convKernel("conv2d.wgsl", "fwd_reg", c, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {9, Read}, {11, Read}})
 	if err != nil {
 		return nil, err
 	}
-	g := withZ(Groups1D(s.N*o.H*Ceil(o.W, t.tp), convWG), Ceil(s.F, 4*t.nv))
-	return d.convDispatch("conv2d", v, k, s.params(o, bias != nil), g, x, w, b, y, w4)
+	g := Groups1D(s.N*o.H*Ceil(o.W, c.tile.tp)*Ceil(s.F, 4*c.tile.nv), convWG)
+	return d.convDispatch("conv2d", v, k, p, g, x, w, b, y, w4, x4)
 }
 
 // Conv2DInputGrad prepares dx = ∂L/∂x from dy = ∂L/∂y and the filter w. dx
@@ -296,22 +349,23 @@ func (d *Device) Conv2DInputGrad(s ConvShape, dx, dy, w *Buffer) (*Dispatch, err
 	if err != nil {
 		return nil, err
 	}
-	vec := s.F%4 == 0
-	w4, dy4 := vecView(vec, w, dy, dx), vecView(vec, dy, w, dx)
-	_, sx := strides(s.SY, s.SX)
+	sy, sx := strides(s.SY, s.SX)
+	c := convConsts{tile: t.fit(Ceil(s.W, sx), s.C), vec: s.F%4 == 0}
+	w4, dy4 := vecView(c.vec, w, dy, dx), vecView(c.vec, dy, w, dx)
+	p := s.params(o, false)
 	if t.tp == 0 || w4 == nil || dy4 == nil {
-		k, err := d.convKernel("conv2d.wgsl", "dx_direct", convTile{}, false, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
+		k, err := d.convKernel("conv2d.wgsl", "dx_direct", convConsts{}, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
 		if err != nil {
 			return nil, err
 		}
-		return d.convDispatch("conv2d input gradient", v, k, s.params(o, false), Groups1D(dx.Len, convWG), dy, w, dx)
+		return d.convDispatch("conv2d input gradient", v, k, p, Groups1D(dx.Len, convWG), dy, w, dx)
 	}
-	k, err := d.convKernel("conv2d.wgsl", "dx_reg", t, vec, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
+	k, err := d.convKernel("conv2d.wgsl", "dx_reg", c, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
 	if err != nil {
 		return nil, err
 	}
-	g := withZ(Groups1D(s.N*s.H*sx*Ceil(Ceil(s.W, sx), t.tp), convWG), Ceil(s.C, 4*t.nv))
-	return d.convDispatch("conv2d input gradient", v, k, s.params(o, false), g, dy, w, dx, w4, dy4)
+	g := Groups1D(dxBlocks(s.N, s.H, s.W, sy, sx, c.tile)*Ceil(s.C, 4*c.tile.nv), convWG)
+	return d.convDispatch("conv2d input gradient", v, k, p, g, dy, w, dx, w4, dy4)
 }
 
 // Conv2DFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
@@ -330,21 +384,24 @@ func (d *Device) Conv2DFilterGrad(s ConvShape, dw, x, dy *Buffer) (*Dispatch, er
 	if err != nil {
 		return nil, err
 	}
-	vec := s.F%4 == 0
-	dy4 := vecView(vec, dy, x, dw)
-	if t.tp == 0 || dy4 == nil {
-		k, err := d.convKernel("conv2d.wgsl", "dw_direct", convTile{}, false, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
+	t = t.fit(s.C, s.F) // TP runs over input channels here
+	blocks := s.KH * s.KW * Ceil(s.C, max(t.tp, 1)) * Ceil(s.F, 4*max(t.nv, 1))
+	c := reduceConsts(t, blocks, s.N*o.H)
+	c.vec, c.vecx = s.F%4 == 0, s.C%4 == 0
+	dy4, x4 := vecView(c.vec, dy, x, dw), vecView(c.vecx, x, dy, dw)
+	p := s.params(o, false)
+	if t.tp == 0 || dy4 == nil || x4 == nil {
+		k, err := d.convKernel("conv2d.wgsl", "dw_direct", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
 		if err != nil {
 			return nil, err
 		}
-		return d.convDispatch("conv2d filter gradient", v, k, s.params(o, false), Groups1D(dw.Len, convWG), x, dy, dw)
+		return d.convDispatch("conv2d filter gradient", v, k, p, Groups1D(dw.Len, convWG), x, dy, dw)
 	}
-	k, err := d.convKernel("conv2d.wgsl", "dw_reg", t, vec, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {10, Read}})
+	k, err := d.convKernel("conv2d.wgsl", "dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {10, Read}, {11, Read}})
 	if err != nil {
 		return nil, err
 	}
-	g := withZ(Groups1D(s.KH*s.KW*Ceil(s.C, t.tp), convWG), Ceil(s.F, 4*t.nv))
-	return d.convDispatch("conv2d filter gradient", v, k, s.params(o, false), g, x, dy, dw, dy4)
+	return d.convDispatch("conv2d filter gradient", v, k, p, Groups1D(blocks*c.split, c.wg), x, dy, dw, dy4, x4)
 }
 
 // Conv2DBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's
@@ -364,7 +421,7 @@ func (d *Device) biasGrad(op string, pix, ch int, db, dy *Buffer) (*Dispatch, er
 		namedBuf{"output gradient", dy, pix * ch, fmt.Sprintf("%d pixels * %d", pix, ch), false}); err != nil {
 		return nil, err
 	}
-	k, err := d.convKernel("conv2d.wgsl", "bias_grad", convTile{}, false, []Binding{{5, Read}, {8, ReadWrite}})
+	k, err := d.convKernel("conv2d.wgsl", "bias_grad", convConsts{}, []Binding{{5, Read}, {8, ReadWrite}})
 	if err != nil {
 		return nil, err
 	}

@@ -24,19 +24,22 @@ type DepthwiseShape struct {
 	Variant string
 }
 
-// Depthwise variants, in the order the tuner tries them.
+// Depthwise variants, in the order the tuner tries them. Their filter
+// gradient kernels hold taps (not pixels) × channels.
 const (
 	// DepthwiseSimple computes one output value per invocation.
 	DepthwiseSimple = "simple"
-	// DepthwiseReg4x4 computes 4 pixels (filter gradient: taps) × 4
-	// channels per invocation in registers.
+	// DepthwiseReg4x4 computes 4 pixels × 4 channels per invocation in
+	// registers.
 	DepthwiseReg4x4 = "reg4x4"
-	// DepthwiseReg2x8 computes 2 pixels (taps) × 8 channels per invocation.
-	DepthwiseReg2x8 = "reg2x8"
+	// DepthwiseReg4x8 computes 4 pixels × 8 channels per invocation.
+	DepthwiseReg4x8 = "reg4x8"
+	// DepthwiseReg8x8 computes 8 pixels × 8 channels per invocation.
+	DepthwiseReg8x8 = "reg8x8"
 )
 
 // DepthwiseVariants lists every depthwise variant.
-var DepthwiseVariants = []string{DepthwiseSimple, DepthwiseReg4x4, DepthwiseReg2x8}
+var DepthwiseVariants = []string{DepthwiseSimple, DepthwiseReg4x4, DepthwiseReg4x8, DepthwiseReg8x8}
 
 // mult returns the depth multiplier with 0 meaning 1.
 func (s DepthwiseShape) mult() int {
@@ -113,21 +116,22 @@ func (d *Device) Depthwise(s DepthwiseShape, y, x, w, bias *Buffer) (*Dispatch, 
 	if b == nil {
 		b = w // never read: has_bias is 0
 	}
-	vec := s.vec()
-	x4, w4 := vecView(vec, x, w, y), vecView(vec, w, x, y)
+	c := convConsts{tile: t.fit(o.W, cm), vec: s.vec()}
+	x4, w4 := vecView(c.vec, x, w, y), vecView(c.vec, w, x, y)
+	p := s.params(o, bias != nil)
 	if t.tp == 0 || x4 == nil || w4 == nil {
-		k, err := d.convKernel("depthwise.wgsl", "fwd_simple", convTile{}, false, Bindings(Read, Read, Read, ReadWrite))
+		k, err := d.convKernel("depthwise.wgsl", "fwd_simple", convConsts{}, Bindings(Read, Read, Read, ReadWrite))
 		if err != nil {
 			return nil, err
 		}
-		return d.convDispatch("depthwise", v, k, s.params(o, bias != nil), Groups1D(y.Len, convWG), x, w, b, y)
+		return d.convDispatch("depthwise", v, k, p, Groups1D(y.Len, convWG), x, w, b, y)
 	}
-	k, err := d.convKernel("depthwise.wgsl", "fwd_reg", t, vec, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {8, Read}, {9, Read}})
+	k, err := d.convKernel("depthwise.wgsl", "fwd_reg", c, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {8, Read}, {9, Read}})
 	if err != nil {
 		return nil, err
 	}
-	g := withZ(Groups1D(s.N*o.H*Ceil(o.W, t.tp), convWG), Ceil(cm, 4*t.nv))
-	return d.convDispatch("depthwise", v, k, s.params(o, bias != nil), g, x, w, b, y, x4, w4)
+	g := Groups1D(s.N*o.H*Ceil(o.W, c.tile.tp)*Ceil(cm, 4*c.tile.nv), convWG)
+	return d.convDispatch("depthwise", v, k, p, g, x, w, b, y, x4, w4)
 }
 
 // DepthwiseInputGrad prepares dx = ∂L/∂x from dy = ∂L/∂y and the filter w.
@@ -146,22 +150,23 @@ func (d *Device) DepthwiseInputGrad(s DepthwiseShape, dx, dy, w *Buffer) (*Dispa
 	if err != nil {
 		return nil, err
 	}
-	vec := s.vec()
-	w4, dy4 := vecView(vec, w, dy, dx), vecView(vec, dy, w, dx)
+	sy, sx := strides(s.SY, s.SX)
+	c := convConsts{tile: t.fit(Ceil(s.W, sx), s.C), vec: s.vec()}
+	w4, dy4 := vecView(c.vec, w, dy, dx), vecView(c.vec, dy, w, dx)
+	p := s.params(o, false)
 	if t.tp == 0 || w4 == nil || dy4 == nil {
-		k, err := d.convKernel("depthwise.wgsl", "dx_simple", convTile{}, false, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
+		k, err := d.convKernel("depthwise.wgsl", "dx_simple", convConsts{}, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
 		if err != nil {
 			return nil, err
 		}
-		return d.convDispatch("depthwise input gradient", v, k, s.params(o, false), Groups1D(dx.Len, convWG), dy, w, dx)
+		return d.convDispatch("depthwise input gradient", v, k, p, Groups1D(dx.Len, convWG), dy, w, dx)
 	}
-	k, err := d.convKernel("depthwise.wgsl", "dx_reg", t, vec, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
+	k, err := d.convKernel("depthwise.wgsl", "dx_reg", c, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
 	if err != nil {
 		return nil, err
 	}
-	_, sx := strides(s.SY, s.SX)
-	g := withZ(Groups1D(s.N*s.H*sx*Ceil(Ceil(s.W, sx), t.tp), convWG), Ceil(s.C, 4*t.nv))
-	return d.convDispatch("depthwise input gradient", v, k, s.params(o, false), g, dy, w, dx, w4, dy4)
+	g := Groups1D(dxBlocks(s.N, s.H, s.W, sy, sx, c.tile)*Ceil(s.C, 4*c.tile.nv), convWG)
+	return d.convDispatch("depthwise input gradient", v, k, p, g, dy, w, dx, w4, dy4)
 }
 
 // DepthwiseFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
@@ -180,21 +185,25 @@ func (d *Device) DepthwiseFilterGrad(s DepthwiseShape, dw, x, dy *Buffer) (*Disp
 	if err != nil {
 		return nil, err
 	}
-	vec := s.vec()
-	x4, dy4 := vecView(vec, x, dy, dw), vecView(vec, dy, x, dw)
+	cm := s.C * s.mult()
+	t = t.fit(s.KH*s.KW, cm) // TP runs over taps here
+	blocks := Ceil(s.KH*s.KW, max(t.tp, 1)) * Ceil(cm, 4*max(t.nv, 1))
+	c := reduceConsts(t, blocks, s.N*o.H)
+	c.vec = s.vec()
+	x4, dy4 := vecView(c.vec, x, dy, dw), vecView(c.vec, dy, x, dw)
+	p := s.params(o, false)
 	if t.tp == 0 || x4 == nil || dy4 == nil {
-		k, err := d.convKernel("depthwise.wgsl", "dw_simple", convTile{}, false, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
+		k, err := d.convKernel("depthwise.wgsl", "dw_simple", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
 		if err != nil {
 			return nil, err
 		}
-		return d.convDispatch("depthwise filter gradient", v, k, s.params(o, false), Groups1D(dw.Len, convWG), x, dy, dw)
+		return d.convDispatch("depthwise filter gradient", v, k, p, Groups1D(dw.Len, convWG), x, dy, dw)
 	}
-	k, err := d.convKernel("depthwise.wgsl", "dw_reg", t, vec, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {8, Read}, {10, Read}})
+	k, err := d.convKernel("depthwise.wgsl", "dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {8, Read}, {10, Read}})
 	if err != nil {
 		return nil, err
 	}
-	g := Groups1D(Ceil(s.KH*s.KW, t.tp)*Ceil(s.C*s.mult(), 4*t.nv), convWG)
-	return d.convDispatch("depthwise filter gradient", v, k, s.params(o, false), g, x, dy, dw, x4, dy4)
+	return d.convDispatch("depthwise filter gradient", v, k, p, Groups1D(blocks*c.split, c.wg), x, dy, dw, x4, dy4)
 }
 
 // DepthwiseBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's

@@ -14,10 +14,9 @@
 //             pixels × 4·NV channels), so every value it loads feeds several
 //             multiply-adds. No workgroup memory and no barriers: on CPU
 //             adapters (lavapipe, SwiftShader) barriers are expensive.
-// In the _reg variants the channel block comes from workgroup_id.z, so the
-// filter index is the same for every invocation of a workgroup: CPU adapters
-// running a workgroup as SIMD lanes then load a filter value once for all
-// lanes instead of gathering.
+// CPU adapters run a workgroup as SIMD lanes and load storage buffers one
+// lane at a time, several components per lane visit: the _reg variants are
+// built to need few loads, and vec4 ones, per multiply-add.
 //
 // Constants from the engine:
 //   WG   workgroup size (1-D)
@@ -25,6 +24,10 @@
 //   NV   vec4s of channels per invocation in the _reg variants
 //   VEC  bool: F (output channels) is a multiple of 4, so rows of w and
 //        pixels of dy can be read as aligned vec4 through the w4/dy4 views
+//   VECX bool: C (input channels) is a multiple of 4: pixels of x can be
+//        read as aligned vec4 through the x4 view
+//   SPLIT invocations sharing one output block of dw_reg (a power of two
+//        dividing WG)
 
 struct Params {
     n: u32,
@@ -57,6 +60,7 @@ struct Params {
 // vec4 views of w and dy (the same buffers bound again), read when VEC.
 @group(0) @binding(9) var<storage, read> w4: array<vec4<f32>>;
 @group(0) @binding(10) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read> x4: array<vec4<f32>>;
 
 fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * WG;
@@ -116,6 +120,16 @@ fn dy_f4(base: u32, f: u32) -> vec4<f32> {
     return vec4<f32>(dy[base + min(f, l)], dy[base + min(f + 1u, l)], dy[base + min(f + 2u, l)], dy[base + min(f + 3u, l)]);
 }
 
+// Input channels c..c+3 of the pixel whose C floats start at base, clamped
+// like w_f4.
+fn x_c4(base: u32, c: u32) -> vec4<f32> {
+    if (VECX) {
+        return x4[(base + min(c, p.c - 4u)) >> 2u];
+    }
+    let l = p.c - 1u;
+    return vec4<f32>(x[base + min(c, l)], x[base + min(c + 1u, l)], x[base + min(c + 2u, l)], x[base + min(c + 3u, l)]);
+}
+
 // dy[i..i+3], for i inside one pixel's F floats with i+3 in it too.
 fn dy_row4(i: u32) -> vec4<f32> {
     if (VEC) {
@@ -158,20 +172,23 @@ fn fwd_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     y[i] = acc + bias_at(f);
 }
 
-// Each invocation: TP consecutive output pixels of one row × 4·NV filters.
+// Each invocation: TP consecutive output pixels of one row × 4·NV filters;
+// the invocation index runs over pixel blocks, then filter blocks.
 // Invocations past the end compute on clamped indices and store nothing, so
 // that control flow stays uniform.
 @compute @workgroup_size(WG)
-fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let owb = (p.ow + TP - 1u) / TP;
-    let total = p.n * p.oh * owb;
+    let npb = p.n * p.oh * owb;
+    let total = npb * ((p.f + 4u * NV - 1u) / (4u * NV));
     let q = flat(gid, nwg);
     let live = q < total;
     let qq = min(q, total - 1u);
-    let ox0 = (qq % owb) * TP;
-    let oy = (qq / owb) % p.oh;
-    let n = qq / (owb * p.oh);
-    let f0 = wid.z * 4u * NV;
+    let pb = qq % npb;
+    let f0 = (qq / npb) * 4u * NV;
+    let ox0 = (pb % owb) * TP;
+    let oy = (pb / owb) % p.oh;
+    let n = pb / (owb * p.oh);
     var acc: array<array<vec4<f32>, NV>, TP>;
     for (var ky = 0u; ky < p.kh; ky++) {
         let iy = in_pos(oy, p.sy, ky, p.pt);
@@ -186,7 +203,26 @@ fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
                 xb[t] = select(0u, (row + u32(ix)) * p.c, ok[t]);
             }
             let wb = (ky * p.kw + kx) * p.c * p.f;
-            for (var c = 0u; c < p.c; c++) {
+            var c = 0u;
+            if (VECX) {
+                // Four input channels at a time: one vec4 of x per pixel,
+                // a 4×4 block of w per vec4 of filters.
+                for (; c < p.c; c += 4u) {
+                    var m: array<mat4x4<f32>, NV>;
+                    for (var v = 0u; v < NV; v++) {
+                        let f = f0 + 4u * v;
+                        let r = wb + c * p.f;
+                        m[v] = mat4x4<f32>(w_f4(r, f), w_f4(r + p.f, f), w_f4(r + 2u * p.f, f), w_f4(r + 3u * p.f, f));
+                    }
+                    for (var t = 0u; t < TP; t++) {
+                        let xv = select(vec4<f32>(), x_c4(xb[t], c), ok[t]);
+                        for (var v = 0u; v < NV; v++) {
+                            acc[t][v] += m[v] * xv;
+                        }
+                    }
+                }
+            }
+            for (; c < p.c; c++) {
                 var wv: array<vec4<f32>, NV>;
                 for (var v = 0u; v < NV; v++) {
                     wv[v] = w_f4(wb + c * p.f, f0 + 4u * v);
@@ -256,34 +292,44 @@ fn dx_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 
 // Each invocation: TP input pixels of one row, sx apart (so that they are
 // read by the same taps, from consecutive output pixels) × 4·NV channels.
-// Columns are grouped by residue r = ix mod sx; ix = r + sx·(j0 + t).
+// Columns are grouped by residue r = ix mod sx; ix = r + sx·(j0 + t). Only
+// the taps that reach this row and residue are visited: ky ≡ iy+pt and
+// kx ≡ r+pl (mod stride).
 @compute @workgroup_size(WG)
-fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let wj = (p.w + p.sx - 1u) / p.sx; // columns per residue, at most
     let jb = (wj + TP - 1u) / TP;
-    let total = p.n * p.h * p.sx * jb;
+    let hy = (p.h + p.sy - 1u) / p.sy; // rows per row residue, at most
+    let npb = p.n * hy * p.sy * p.sx * jb;
+    let total = npb * ((p.c + 4u * NV - 1u) / (4u * NV));
     let q = flat(gid, nwg);
-    let live = q < total;
     let qq = min(q, total - 1u);
-    let j0 = (qq % jb) * TP;
-    let r = (qq / jb) % p.sx;
-    let iy = (qq / (jb * p.sx)) % p.h;
-    let n = qq / (jb * p.sx * p.h);
-    let c0 = wid.z * 4u * NV;
+    let pb = qq % npb;
+    let c0 = (qq / npb) * 4u * NV;
+    // Block index, fastest first: column block, image, row within its
+    // residue class, column residue r, row residue. Neighbouring lanes share
+    // both residues, so they visit the same taps (CPU adapters run the
+    // lanes of a loop in lockstep).
+    let j0 = (pb % jb) * TP;
+    let n = (pb / jb) % p.n;
+    let a = pb / (jb * p.n);
+    let r = (a / hy) % p.sx;
+    let iy_ = (a / (hy * p.sx)) + p.sy * (a % hy);
+    let live = q < total && iy_ < p.h;
+    let iy = min(iy_, p.h - 1u);
     var acc: array<array<vec4<f32>, NV>, TP>;
-    for (var ky = 0u; ky < p.kh; ky++) {
-        let oy = out_pos(iy, p.sy, ky, p.pt, p.oh);
-        let row = (n * p.oh + u32(max(oy, 0))) * p.ow;
-        for (var kx = 0u; kx < p.kw; kx++) {
-            // Output column of t = 0, when the tap reaches this residue.
-            let tx = i32(r + p.pl) - i32(kx);
-            let hit = oy >= 0 && tx % i32(p.sx) == 0;
-            let ox0 = tx / i32(p.sx) + i32(j0);
+    for (var ky = (iy + p.pt) % p.sy; ky < min(p.kh, iy + p.pt + 1u); ky += p.sy) {
+        let oy = (iy + p.pt - ky) / p.sy;
+        let row_ok = oy < p.oh;
+        let row = (n * p.oh + oy) * p.ow;
+        for (var kx = (r + p.pl) % p.sx; kx < p.kw; kx += p.sx) {
+            // Output column read by pixel t = 0 (negative: in the padding).
+            let ox0 = (i32(r + p.pl) - i32(kx)) / i32(p.sx) + i32(j0);
             var yb: array<u32, TP>;
             var ok: array<bool, TP>;
             for (var t = 0u; t < TP; t++) {
                 let ox = ox0 + i32(t);
-                ok[t] = hit && inside(ox, p.ow);
+                ok[t] = row_ok && inside(ox, p.ow);
                 yb[t] = select(0u, (row + u32(ox)) * p.f, ok[t]);
             }
             let wb = (ky * p.kw + kx) * p.c;
@@ -368,41 +414,59 @@ fn dw_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     dw[i] = acc;
 }
 
-// Each invocation: one tap (ky, kx) × TP input channels × 4·NV filters,
-// summed over every output pixel. The filter block comes from workgroup_id.z.
+// Partial sums of dw_reg's lane groups, reduced through workgroup memory.
+var<workgroup> red: array<vec4<f32>, WG * TP * NV>;
+
+// Each output block — one tap (ky, kx) × TP input channels × 4·NV filters —
+// is summed over every output pixel by SPLIT consecutive invocations, each
+// taking every SPLIT-th output row, whose partial sums then meet in
+// workgroup memory (one barrier). The block index runs over (tap, channel
+// block), then filter blocks.
 @compute @workgroup_size(WG)
-fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     let cb = (p.c + TP - 1u) / TP;
-    let total = p.kh * p.kw * cb;
+    let nkc = p.kh * p.kw * cb;
+    let total = nkc * ((p.f + 4u * NV - 1u) / (4u * NV));
     let q = flat(gid, nwg);
-    let live = q < total;
-    let qq = min(q, total - 1u);
-    let c0 = (qq % cb) * TP;
-    let k = qq / cb;
+    let s = q % SPLIT;
+    let live = q / SPLIT < total;
+    let qq = min(q / SPLIT, total - 1u);
+    let kc = qq % nkc;
+    let f0 = (qq / nkc) * 4u * NV;
+    let c0 = (kc % cb) * TP;
+    let k = kc / cb;
     let ky = k / p.kw;
     let kx = k % p.kw;
-    let f0 = wid.z * 4u * NV;
     var acc: array<array<vec4<f32>, NV>, TP>;
-    var cs: array<u32, TP>;
-    for (var t = 0u; t < TP; t++) {
-        cs[t] = min(c0 + t, p.c - 1u);
-    }
-    for (var n = 0u; n < p.n; n++) {
-        for (var oy = 0u; oy < p.oh; oy++) {
-            let iy = in_pos(oy, p.sy, ky, p.pt);
-            let row_ok = inside(iy, p.h);
-            let row = (n * p.h + u32(max(iy, 0))) * p.w;
-            for (var ox = 0u; ox < p.ow; ox++) {
-                let ix = in_pos(ox, p.sx, kx, p.pl);
-                let ok = row_ok && inside(ix, p.w);
-                let xb = select(0u, (row + u32(ix)) * p.c, ok);
-                let yb = ((n * p.oh + oy) * p.ow + ox) * p.f;
-                var d: array<vec4<f32>, NV>;
-                for (var v = 0u; v < NV; v++) {
-                    d[v] = dy_f4(yb, f0 + 4u * v);
+    for (var rr = s; rr < p.n * p.oh; rr += SPLIT) {
+        let n = rr / p.oh;
+        let oy = rr % p.oh;
+        let iy = in_pos(oy, p.sy, ky, p.pt);
+        let row_ok = inside(iy, p.h);
+        let row = (n * p.h + u32(max(iy, 0))) * p.w;
+        for (var ox = 0u; ox < p.ow; ox++) {
+            let ix = in_pos(ox, p.sx, kx, p.pl);
+            let ok = row_ok && inside(ix, p.w);
+            let xb = select(0u, (row + u32(ix)) * p.c, ok);
+            let yb = (rr * p.ow + ox) * p.f;
+            var d: array<vec4<f32>, NV>;
+            for (var v = 0u; v < NV; v++) {
+                d[v] = dy_f4(yb, f0 + 4u * v);
+            }
+            // TP channels, four at a time when TP keeps c0 aligned
+            // (clamped reads past C feed rows that are never stored).
+            if (TP % 4u == 0u) {
+                for (var t = 0u; t < TP; t += 4u) {
+                    let xv = select(vec4<f32>(), x_c4(xb, c0 + t), ok);
+                    for (var u = 0u; u < 4u; u++) {
+                        for (var v = 0u; v < NV; v++) {
+                            acc[t + u][v] += xv[u] * d[v];
+                        }
+                    }
                 }
+            } else {
                 for (var t = 0u; t < TP; t++) {
-                    let xv = select(0.0, x[xb + cs[t]], ok);
+                    let xv = select(0.0, x[xb + min(c0 + t, p.c - 1u)], ok);
                     for (var v = 0u; v < NV; v++) {
                         acc[t][v] += xv * d[v];
                     }
@@ -410,20 +474,27 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             }
         }
     }
-    if (!live) {
-        return;
-    }
     for (var t = 0u; t < TP; t++) {
-        let c = c0 + t;
-        if (c >= p.c) {
-            break;
-        }
-        let wb = (k * p.c + c) * p.f;
         for (var v = 0u; v < NV; v++) {
+            red[(li * TP + t) * NV + v] = acc[t][v];
+        }
+    }
+    workgroupBarrier();
+    // Lane s of the group sums slices s, s+SPLIT, … over the group's lanes,
+    // in a fixed order.
+    let lead = li - s;
+    for (var i = s; i < TP * NV; i += SPLIT) {
+        var sum = vec4<f32>();
+        for (var u = 0u; u < SPLIT; u++) {
+            sum += red[(lead + u) * TP * NV + i];
+        }
+        let c = c0 + i / NV;
+        let f = f0 + 4u * (i % NV);
+        if (live && c < p.c) {
+            let wb = (k * p.c + c) * p.f;
             for (var j = 0u; j < 4u; j++) {
-                let f = f0 + 4u * v + j;
-                if (f < p.f) {
-                    dw[wb + f] = acc[t][v][j];
+                if (f + j < p.f) {
+                    dw[wb + f + j] = sum[j];
                 }
             }
         }

@@ -10,9 +10,9 @@
 // Two variants of each:
 //   *_simple  one output value per invocation;
 //   *_reg     each invocation keeps TP pixels (dw: TP taps) × 4·NV channels
-//             in registers, no workgroup memory, no barriers. In fwd_reg and
-//             dx_reg the channel block comes from workgroup_id.z, so every
-//             invocation of a workgroup reads the same filter values.
+//             in registers, no workgroup memory, no barriers, with vec4
+//             loads where the layout allows (CPU adapters load storage
+//             buffers one SIMD lane at a time, so loads are what costs).
 //
 // Constants from the engine:
 //   WG   workgroup size (1-D)
@@ -20,6 +20,8 @@
 //   NV   vec4s of channels per invocation in the _reg variants
 //   VEC  bool: M = 1 and C is a multiple of 4, so channel runs of x, w and
 //        dy can be read as aligned vec4 through the *4 views
+//   SPLIT invocations sharing one output block of dw_reg (a power of two
+//        dividing WG)
 
 struct Params {
     n: u32,
@@ -146,17 +148,19 @@ fn fwd_simple(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 // channels. Out-of-range invocations compute on clamped indices and store
 // nothing, so that control flow stays uniform.
 @compute @workgroup_size(WG)
-fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let cm = p.c * p.m;
     let owb = (p.ow + TP - 1u) / TP;
-    let total = p.n * p.oh * owb;
+    let npb = p.n * p.oh * owb;
+    let total = npb * ((cm + 4u * NV - 1u) / (4u * NV));
     let q = flat(gid, nwg);
     let live = q < total;
     let qq = min(q, total - 1u);
-    let ox0 = (qq % owb) * TP;
-    let oy = (qq / owb) % p.oh;
-    let n = qq / (owb * p.oh);
-    let o0 = wid.z * 4u * NV;
+    let pb = qq % npb;
+    let o0 = (qq / npb) * 4u * NV;
+    let ox0 = (pb % owb) * TP;
+    let oy = (pb / owb) % p.oh;
+    let n = pb / (owb * p.oh);
     var acc: array<array<vec4<f32>, NV>, TP>;
     for (var ky = 0u; ky < p.kh; ky++) {
         let iy = in_pos(oy, p.sy, ky, p.pt);
@@ -234,29 +238,38 @@ fn dx_simple(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 
 // Each invocation: TP input pixels of one row, sx apart (read by the same
 // taps from consecutive output pixels: ix = r + sx·(j0 + t) for a residue
-// r < sx) × 4·NV input channels.
+// r < sx) × 4·NV input channels. Only the taps that reach this row and
+// residue are visited.
 @compute @workgroup_size(WG)
-fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let cm = p.c * p.m;
     let wj = (p.w + p.sx - 1u) / p.sx;
     let jb = (wj + TP - 1u) / TP;
-    let total = p.n * p.h * p.sx * jb;
+    let hy = (p.h + p.sy - 1u) / p.sy; // rows per row residue, at most
+    let npb = p.n * hy * p.sy * p.sx * jb;
+    let total = npb * ((p.c + 4u * NV - 1u) / (4u * NV));
     let q = flat(gid, nwg);
-    let live = q < total;
     let qq = min(q, total - 1u);
-    let j0 = (qq % jb) * TP;
-    let r = (qq / jb) % p.sx;
-    let iy = (qq / (jb * p.sx)) % p.h;
-    let n = qq / (jb * p.sx * p.h);
-    let c0 = wid.z * 4u * NV;
+    let pb = qq % npb;
+    let c0 = (qq / npb) * 4u * NV;
+    // Block index, fastest first: column block, image, row within its
+    // residue class, column residue r, row residue. Neighbouring lanes share
+    // both residues, so they visit the same taps (CPU adapters run the
+    // lanes of a loop in lockstep).
+    let j0 = (pb % jb) * TP;
+    let n = (pb / jb) % p.n;
+    let a = pb / (jb * p.n);
+    let r = (a / hy) % p.sx;
+    let iy_ = (a / (hy * p.sx)) + p.sy * (a % hy);
+    let live = q < total && iy_ < p.h;
+    let iy = min(iy_, p.h - 1u);
     var acc: array<array<vec4<f32>, NV>, TP>;
-    for (var ky = 0u; ky < p.kh; ky++) {
-        let oy = out_pos(iy, p.sy, ky, p.pt, p.oh);
-        let row = (n * p.oh + u32(max(oy, 0))) * p.ow;
-        for (var kx = 0u; kx < p.kw; kx++) {
-            let tx = i32(r + p.pl) - i32(kx);
-            let hit = oy >= 0 && tx % i32(p.sx) == 0;
-            let ox0 = tx / i32(p.sx) + i32(j0);
+    for (var ky = (iy + p.pt) % p.sy; ky < min(p.kh, iy + p.pt + 1u); ky += p.sy) {
+        let oy = (iy + p.pt - ky) / p.sy;
+        let row_ok = oy < p.oh;
+        let row = (n * p.oh + oy) * p.ow;
+        for (var kx = (r + p.pl) % p.sx; kx < p.kw; kx += p.sx) {
+            let ox0 = (i32(r + p.pl) - i32(kx)) / i32(p.sx) + i32(j0);
             let wb = (ky * p.kw + kx) * cm;
             for (var m = 0u; m < p.m; m++) {
                 // Filters of channels c0+4v+j, multiplier m.
@@ -266,7 +279,7 @@ fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
                 }
                 for (var t = 0u; t < TP; t++) {
                     let ox = ox0 + i32(t);
-                    let ok = hit && inside(ox, p.ow);
+                    let ok = row_ok && inside(ox, p.ow);
                     let yb = select(0u, (row + u32(ox)) * cm, ok);
                     for (var v = 0u; v < NV; v++) {
                         acc[t][v] += select(vec4<f32>(), dw_c4(yb, c0 + 4u * v, m, false), ok) * wv[v];
@@ -346,18 +359,24 @@ fn dw_simple(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     dw[i] = acc;
 }
 
-// Each invocation: TP consecutive taps (flattened ky·KW+kx) × 4·NV output
-// channels, summed over every output pixel; each dy value loaded serves all
-// TP taps.
+// Partial sums of dw_reg's lane groups, reduced through workgroup memory.
+var<workgroup> red: array<vec4<f32>, WG * TP * NV>;
+
+// Each output block — TP consecutive taps (flattened ky·KW+kx) × 4·NV
+// output channels — is summed over every output pixel by SPLIT consecutive
+// invocations, each taking every SPLIT-th output row; their partial sums
+// meet in workgroup memory (one barrier). Each dy value loaded serves all TP
+// taps.
 @compute @workgroup_size(WG)
-fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     let cm = p.c * p.m;
     let nk = p.kh * p.kw;
     let ob = (cm + 4u * NV - 1u) / (4u * NV);
     let total = ((nk + TP - 1u) / TP) * ob;
     let q = flat(gid, nwg);
-    let live = q < total;
-    let qq = min(q, total - 1u);
+    let s = q % SPLIT;
+    let live = q / SPLIT < total;
+    let qq = min(q / SPLIT, total - 1u);
     let o0 = (qq % ob) * 4u * NV;
     let k0 = (qq / ob) * TP;
     var acc: array<array<vec4<f32>, NV>, TP>;
@@ -368,39 +387,46 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
         ky[t] = k / p.kw;
         kx[t] = k % p.kw;
     }
-    for (var n = 0u; n < p.n; n++) {
-        for (var oy = 0u; oy < p.oh; oy++) {
-            for (var ox = 0u; ox < p.ow; ox++) {
-                let yb = ((n * p.oh + oy) * p.ow + ox) * cm;
-                var d: array<vec4<f32>, NV>;
+    for (var rr = s; rr < p.n * p.oh; rr += SPLIT) {
+        let n = rr / p.oh;
+        let oy = rr % p.oh;
+        for (var ox = 0u; ox < p.ow; ox++) {
+            let yb = (rr * p.ow + ox) * cm;
+            var d: array<vec4<f32>, NV>;
+            for (var v = 0u; v < NV; v++) {
+                d[v] = dy_o4(yb, o0 + 4u * v);
+            }
+            for (var t = 0u; t < TP; t++) {
+                let iy = in_pos(oy, p.sy, ky[t], p.pt);
+                let ix = in_pos(ox, p.sx, kx[t], p.pl);
+                let ok = inside(iy, p.h) && inside(ix, p.w);
+                let xb = select(0u, ((n * p.h + u32(iy)) * p.w + u32(ix)) * p.c, ok);
                 for (var v = 0u; v < NV; v++) {
-                    d[v] = dy_o4(yb, o0 + 4u * v);
-                }
-                for (var t = 0u; t < TP; t++) {
-                    let iy = in_pos(oy, p.sy, ky[t], p.pt);
-                    let ix = in_pos(ox, p.sx, kx[t], p.pl);
-                    let ok = inside(iy, p.h) && inside(ix, p.w);
-                    let xb = select(0u, ((n * p.h + u32(iy)) * p.w + u32(ix)) * p.c, ok);
-                    for (var v = 0u; v < NV; v++) {
-                        acc[t][v] += select(vec4<f32>(), x_o4(xb, o0 + 4u * v), ok) * d[v];
-                    }
+                    acc[t][v] += select(vec4<f32>(), x_o4(xb, o0 + 4u * v), ok) * d[v];
                 }
             }
         }
     }
-    if (!live) {
-        return;
-    }
     for (var t = 0u; t < TP; t++) {
-        let k = k0 + t;
-        if (k >= nk) {
-            break;
-        }
         for (var v = 0u; v < NV; v++) {
+            red[(li * TP + t) * NV + v] = acc[t][v];
+        }
+    }
+    workgroupBarrier();
+    // Lane s of the group sums slices s, s+SPLIT, … over the group's lanes,
+    // in a fixed order.
+    let lead = li - s;
+    for (var i = s; i < TP * NV; i += SPLIT) {
+        var sum = vec4<f32>();
+        for (var u = 0u; u < SPLIT; u++) {
+            sum += red[(lead + u) * TP * NV + i];
+        }
+        let k = k0 + i / NV;
+        let o = o0 + 4u * (i % NV);
+        if (live && k < nk) {
             for (var j = 0u; j < 4u; j++) {
-                let o = o0 + 4u * v + j;
-                if (o < cm) {
-                    dw[k * cm + o] = acc[t][v][j];
+                if (o + j < cm) {
+                    dw[k * cm + o + j] = sum[j];
                 }
             }
         }

@@ -1,0 +1,143 @@
+package gpu_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hubelviz/hubel/gpu"
+)
+
+// Convolution layers of MobileNet v1 (width 0.75, 224 px, batch 1), forward,
+// input gradient and filter gradient, every variant, reported in GFLOP/s
+// (2·MACs, padding taps included) and as a speed-up over the direct variant
+// (x_direct; run the direct variant in the same invocation to get it).
+//
+//	go test ./gpu/ -run '^$' -bench 'Conv' -benchtime 3x
+
+// convBenchRef holds each layer/op's direct-variant time, for x_direct.
+var convBenchRef = map[string]float64{}
+
+func benchConvOp(b *testing.B, key string, flops float64, direct bool, mk func() (*gpu.Dispatch, error)) {
+	d := device(b)
+	op, err := mk()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer op.Release()
+	ctx := context.Background()
+	if err := d.Run(op); err != nil { // warm-up (and pipeline creation)
+		b.Fatal(err)
+	}
+	if err := d.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := d.Run(op); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := d.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(flops/ns, "GFLOP/s")
+	if direct {
+		convBenchRef[key] = ns
+	}
+	if ref, ok := convBenchRef[key]; ok {
+		b.ReportMetric(ref/ns, "x_direct")
+	}
+}
+
+func benchBuf(b *testing.B, d *gpu.Device, n int) *gpu.Buffer {
+	rng := newRand(uint64(n))
+	v, _ := randVec(rng, n)
+	return upload(b, d, v)
+}
+
+func BenchmarkConv2D(b *testing.B) {
+	layers := []struct {
+		name string
+		s    gpu.ConvShape
+	}{
+		{"conv1_224x224x3_s2", gpu.ConvShape{N: 1, H: 224, W: 224, C: 3, KH: 3, KW: 3, F: 24, SY: 2, SX: 2, Same: true}},
+		{"pw_28x28x192_192", gpu.ConvShape{N: 1, H: 28, W: 28, C: 192, KH: 1, KW: 1, F: 192, Same: true}},
+		{"pw_7x7x576_768", gpu.ConvShape{N: 1, H: 7, W: 7, C: 576, KH: 1, KW: 1, F: 768, Same: true}},
+	}
+	for _, l := range layers {
+		b.Run(l.name, func(b *testing.B) {
+			d := device(b)
+			s := l.s
+			o, err := s.Out()
+			if err != nil {
+				b.Fatal(err)
+			}
+			flops := 2 * float64(s.N*o.H*o.W*s.F*s.KH*s.KW*s.C)
+			x, w, bias := benchBuf(b, d, s.XLen()), benchBuf(b, d, s.WLen()), benchBuf(b, d, s.F)
+			y, dy := zeros(b, d, s.YLen()), benchBuf(b, d, s.YLen())
+			dx, dw := zeros(b, d, s.XLen()), zeros(b, d, s.WLen())
+			for _, op := range []string{"forward", "input-grad", "filter-grad"} {
+				for _, v := range gpu.ConvVariants {
+					s.Variant = v
+					key := l.name + "/" + op
+					b.Run(fmt.Sprintf("%s/%s", op, v), func(b *testing.B) {
+						benchConvOp(b, key, flops, v == gpu.ConvDirect, func() (*gpu.Dispatch, error) {
+							switch op {
+							case "forward":
+								return d.Conv2D(s, y, x, w, bias)
+							case "input-grad":
+								return d.Conv2DInputGrad(s, dx, dy, w)
+							}
+							return d.Conv2DFilterGrad(s, dw, x, dy)
+						})
+					})
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDepthwise(b *testing.B) {
+	layers := []struct {
+		name string
+		s    gpu.DepthwiseShape
+	}{
+		{"dw1_112x112x24_s1", gpu.DepthwiseShape{N: 1, H: 112, W: 112, C: 24, KH: 3, KW: 3, Same: true}},
+		{"dw2_112x112x48_s2", gpu.DepthwiseShape{N: 1, H: 112, W: 112, C: 48, KH: 3, KW: 3, SY: 2, SX: 2, Same: true}},
+		{"dw6_28x28x192_s2", gpu.DepthwiseShape{N: 1, H: 28, W: 28, C: 192, KH: 3, KW: 3, SY: 2, SX: 2, Same: true}},
+	}
+	for _, l := range layers {
+		b.Run(l.name, func(b *testing.B) {
+			d := device(b)
+			s := l.s
+			o, err := s.Out()
+			if err != nil {
+				b.Fatal(err)
+			}
+			flops := 2 * float64(s.N*o.H*o.W*s.C*s.KH*s.KW)
+			x, w, bias := benchBuf(b, d, s.XLen()), benchBuf(b, d, s.WLen()), benchBuf(b, d, s.C)
+			y, dy := zeros(b, d, s.YLen()), benchBuf(b, d, s.YLen())
+			dx, dw := zeros(b, d, s.XLen()), zeros(b, d, s.WLen())
+			for _, op := range []string{"forward", "input-grad", "filter-grad"} {
+				for _, v := range gpu.DepthwiseVariants {
+					s.Variant = v
+					key := l.name + "/" + op
+					b.Run(fmt.Sprintf("%s/%s", op, v), func(b *testing.B) {
+						benchConvOp(b, key, flops, v == gpu.DepthwiseSimple, func() (*gpu.Dispatch, error) {
+							switch op {
+							case "forward":
+								return d.Depthwise(s, y, x, w, bias)
+							case "input-grad":
+								return d.DepthwiseInputGrad(s, dx, dy, w)
+							}
+							return d.DepthwiseFilterGrad(s, dw, x, dy)
+						})
+					})
+				}
+			}
+		})
+	}
+}
