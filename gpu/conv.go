@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -30,21 +31,30 @@ func convWindow(op string, n, h, w, c, kh, kw, sy, sx int, same bool) (ConvOut, 
 	if sy < 1 || sx < 1 {
 		return ConvOut{}, fmt.Errorf("gpu: %s: strides %dx%d must be positive", op, sy, sx)
 	}
-	dim := func(in, k, s int) (out, before, after int) {
-		if !same {
-			return (in-k)/s + 1, 0, 0
-		}
-		out = (in + s - 1) / s
-		total := max((out-1)*s+k-in, 0)
-		return out, total / 2, total - total/2
-	}
 	if !same && (kh > h || kw > w) {
 		return ConvOut{}, fmt.Errorf("gpu: %s: \"valid\" %dx%d kernel does not fit the %dx%d input", op, kh, kw, h, w)
+	}
+	dim := func(in, k, s int) (out, before, after int) {
+		out, before = poolDim(in, k, s, same)
+		if same {
+			after = max((out-1)*s+k-in, 0) - before
+		}
+		return out, before, after
 	}
 	var o ConvOut
 	o.H, o.Top, o.Bottom = dim(h, kh, sy)
 	o.W, o.Left, o.Right = dim(w, kw, sx)
 	return o, nil
+}
+
+// convFits fails when a tensor is too large for the kernels' u32 indices.
+func convFits(op string, lens ...int) error {
+	for _, n := range lens {
+		if n >= math.MaxUint32/2 {
+			return fmt.Errorf("gpu: %s: tensor of %d floats exceeds the kernels' 2³¹ limit", op, n)
+		}
+	}
+	return nil
 }
 
 // strides returns sy, sx with 0 meaning 1 (negative values are left for
@@ -81,6 +91,9 @@ func (s ConvShape) Out() (ConvOut, error) {
 	}
 	if s.F < 1 {
 		return o, fmt.Errorf("gpu: conv2d: %d output channels, want at least 1", s.F)
+	}
+	if err := convFits("conv2d", s.XLen(), s.WLen(), s.N*o.H*o.W*s.F); err != nil {
+		return o, err
 	}
 	if s.Variant != "" && !slices.Contains(ConvVariants, s.Variant) {
 		return o, fmt.Errorf("gpu: conv2d: unknown variant %q (want one of %v)", s.Variant, ConvVariants)
@@ -236,8 +249,8 @@ func vecView(vec bool, b *Buffer, others ...*Buffer) *Buffer {
 
 // checkBufs checks that each named buffer is non-nil and holds exactly want
 // floats, and that out is none of the inputs.
-func checkBufs(op string, out namedBuf, ins ...namedBuf) error {
-	for _, b := range append([]namedBuf{out}, ins...) {
+func checkConvBufs(op string, out convBuf, ins ...convBuf) error {
+	for _, b := range append([]convBuf{out}, ins...) {
 		if b.b == nil {
 			if b.optional {
 				continue
@@ -256,7 +269,7 @@ func checkBufs(op string, out namedBuf, ins ...namedBuf) error {
 	return nil
 }
 
-type namedBuf struct {
+type convBuf struct {
 	name     string
 	b        *Buffer
 	want     int
@@ -264,7 +277,7 @@ type namedBuf struct {
 	optional bool
 }
 
-func dims(xs ...int) string {
+func convDims(xs ...int) string {
 	s := ""
 	for i, x := range xs {
 		if i > 0 {
@@ -279,23 +292,16 @@ func dims(xs ...int) string {
 func (s ConvShape) params(o ConvOut, hasBias bool) Params {
 	sy, sx := strides(s.SY, s.SX)
 	return Params{U(s.N), U(s.H), U(s.W), U(s.C), U(o.H), U(o.W), U(s.F), U(s.KH), U(s.KW),
-		U(sy), U(sx), U(o.Top), U(o.Left), U(b2i(hasBias)), 0}
+		U(sy), U(sx), U(o.Top), U(o.Left), b2u(hasBias), 0}
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+func (s ConvShape) bufs(o ConvOut) (x, w, y convBuf) {
+	return convBuf{"input", nil, s.XLen(), convDims(s.N, s.H, s.W, s.C), false},
+		convBuf{"filter", nil, s.WLen(), convDims(s.KH, s.KW, s.C, s.F), false},
+		convBuf{"output", nil, s.N * o.H * o.W * s.F, convDims(s.N, o.H, o.W, s.F), false}
 }
 
-func (s ConvShape) bufs(o ConvOut) (x, w, y namedBuf) {
-	return namedBuf{"input", nil, s.XLen(), dims(s.N, s.H, s.W, s.C), false},
-		namedBuf{"filter", nil, s.WLen(), dims(s.KH, s.KW, s.C, s.F), false},
-		namedBuf{"output", nil, s.N * o.H * o.W * s.F, dims(s.N, o.H, o.W, s.F), false}
-}
-
-func (nb namedBuf) of(b *Buffer) namedBuf { nb.b = b; return nb }
+func (nb convBuf) of(b *Buffer) convBuf { nb.b = b; return nb }
 
 // Conv2D prepares y = conv(x, w) + bias. bias (F floats) may be nil.
 func (d *Device) Conv2D(s ConvShape, y, x, w, bias *Buffer) (*Dispatch, error) {
@@ -304,7 +310,7 @@ func (d *Device) Conv2D(s ConvShape, y, x, w, bias *Buffer) (*Dispatch, error) {
 		return nil, err
 	}
 	nx, nw, ny := s.bufs(o)
-	if err := checkBufs("conv2d", ny.of(y), nx.of(x), nw.of(w), namedBuf{"bias", bias, s.F, dims(s.F), true}); err != nil {
+	if err := checkConvBufs("conv2d", ny.of(y), nx.of(x), nw.of(w), convBuf{"bias", bias, s.F, convDims(s.F), true}); err != nil {
 		return nil, err
 	}
 	v, t, err := d.pickTile("conv2d", s.Variant, ConvDirect)
@@ -342,7 +348,7 @@ func (d *Device) Conv2DInputGrad(s ConvShape, dx, dy, w *Buffer) (*Dispatch, err
 	}
 	nx, nw, ny := s.bufs(o)
 	nx.name, ny.name = "input gradient", "output gradient"
-	if err := checkBufs("conv2d input gradient", nx.of(dx), ny.of(dy), nw.of(w)); err != nil {
+	if err := checkConvBufs("conv2d input gradient", nx.of(dx), ny.of(dy), nw.of(w)); err != nil {
 		return nil, err
 	}
 	v, t, err := d.pickTile("conv2d", s.Variant, ConvDirect)
@@ -377,7 +383,7 @@ func (d *Device) Conv2DFilterGrad(s ConvShape, dw, x, dy *Buffer) (*Dispatch, er
 	}
 	nx, nw, ny := s.bufs(o)
 	nw.name, ny.name = "filter gradient", "output gradient"
-	if err := checkBufs("conv2d filter gradient", nw.of(dw), nx.of(x), ny.of(dy)); err != nil {
+	if err := checkConvBufs("conv2d filter gradient", nw.of(dw), nx.of(x), ny.of(dy)); err != nil {
 		return nil, err
 	}
 	v, t, err := d.pickTile("conv2d", s.Variant, ConvDirect)
@@ -417,8 +423,8 @@ func (d *Device) Conv2DBiasGrad(s ConvShape, db, dy *Buffer) (*Dispatch, error) 
 // biasGrad prepares db[c] = Σ over pix pixels of dy[pixel][c], for ch
 // channels (conv2d.wgsl's bias_grad, shared with the depthwise family).
 func (d *Device) biasGrad(op string, pix, ch int, db, dy *Buffer) (*Dispatch, error) {
-	if err := checkBufs(op, namedBuf{"bias gradient", db, ch, dims(ch), false},
-		namedBuf{"output gradient", dy, pix * ch, fmt.Sprintf("%d pixels * %d", pix, ch), false}); err != nil {
+	if err := checkConvBufs(op, convBuf{"bias gradient", db, ch, convDims(ch), false},
+		convBuf{"output gradient", dy, pix * ch, fmt.Sprintf("%d pixels * %d", pix, ch), false}); err != nil {
 		return nil, err
 	}
 	k, err := d.convKernel("conv2d.wgsl", "bias_grad", convConsts{}, []Binding{{5, Read}, {8, ReadWrite}})
@@ -447,72 +453,39 @@ func init() {
 // runs) on two small MobileNet-like layers: a 3×3 convolution and a
 // pointwise one.
 func convTrial(d *Device, v string) (Op, func(), error) {
-	shapes := []ConvShape{
-		{N: 1, H: 14, W: 14, C: 32, KH: 3, KW: 3, F: 32, Same: true, Variant: v},
-		{N: 1, H: 14, W: 14, C: 64, KH: 1, KW: 1, F: 64, Same: true, Variant: v},
-	}
-	var tr trial
-	for _, s := range shapes {
-		x, w, y := tr.buf(d, s.XLen()), tr.buf(d, s.WLen()), tr.buf(d, s.YLen())
-		dx := tr.buf(d, s.XLen())
-		if tr.err != nil {
-			break
+	c, err := build(func(c *Chain) error {
+		for _, s := range []ConvShape{
+			{N: 1, H: 14, W: 14, C: 32, KH: 3, KW: 3, F: 32, Same: true, Variant: v},
+			{N: 1, H: 14, W: 14, C: 64, KH: 1, KW: 1, F: 64, Same: true, Variant: v},
+		} {
+			b, err := trialBufs(c, d, s.XLen(), s.WLen(), s.YLen(), s.XLen())
+			if err != nil {
+				return err
+			}
+			if err := c.add(d.Conv2D(s, b[2], b[0], b[1], nil)); err != nil {
+				return err
+			}
+			if err := c.add(d.Conv2DInputGrad(s, b[3], b[2], b[1])); err != nil {
+				return err
+			}
 		}
-		tr.add(d.Conv2D(s, y, x, w, nil))
-		tr.add(d.Conv2DInputGrad(s, dx, y, w))
-	}
-	return tr.result()
-}
-
-// trial collects what a tuning trial allocates.
-type trial struct {
-	bufs []*Buffer
-	disp []*Dispatch
-	err  error
-}
-
-func (tr *trial) buf(d *Device, n int) *Buffer {
-	if tr.err != nil {
 		return nil
-	}
-	b, err := d.NewBuffer("tune", n)
+	})
 	if err != nil {
-		tr.err = err
-		return nil
+		return nil, nil, err
 	}
-	tr.bufs = append(tr.bufs, b)
-	return b
+	return c, c.Release, nil
 }
 
-func (tr *trial) add(x *Dispatch, err error) {
-	if tr.err != nil {
-		x.Release()
-		return
+// trialBufs allocates zeroed scratch buffers of the given lengths in c.
+func trialBufs(c *Chain, d *Device, lens ...int) ([]*Buffer, error) {
+	bufs := make([]*Buffer, len(lens))
+	for i, n := range lens {
+		b, err := c.scratch(d, "tune", n)
+		if err != nil {
+			return nil, err
+		}
+		bufs[i] = b
 	}
-	if err != nil {
-		tr.err = err
-		return
-	}
-	tr.disp = append(tr.disp, x)
-}
-
-func (tr *trial) free() {
-	for _, x := range tr.disp {
-		x.Release()
-	}
-	for _, b := range tr.bufs {
-		b.Release()
-	}
-}
-
-func (tr *trial) result() (Op, func(), error) {
-	if tr.err != nil {
-		tr.free()
-		return nil, nil, tr.err
-	}
-	ops := make(Seq, len(tr.disp))
-	for i, x := range tr.disp {
-		ops[i] = x
-	}
-	return ops, tr.free, nil
+	return bufs, nil
 }

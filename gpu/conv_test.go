@@ -214,3 +214,42 @@ func TestConvTuner(t *testing.T) {
 		t.Logf("%s on %s: %v", fam, d.Adapter, ms)
 	}
 }
+
+// TestConvLargerShapes checks the variants the device picks (Variant "")
+// on two MobileNet-sized layers, where tiles are full and filter gradients
+// split their sums over many lanes.
+func TestConvLargerShapes(t *testing.T) {
+	d := device(t)
+	rng := newRand(13)
+	worst := convWorst{}
+	g := ref.ConvGeom{N: 2, H: 30, W: 29, C: 24, KH: 3, KW: 3, SY: 2, SX: 2, Same: true}
+	s := convShapeOf(g, 40)
+	oh, ow, _, _ := g.Out()
+	convCheck(t, d, rng, []string{""}, convProblem{
+		xLen: s.XLen(), wLen: s.WLen(), yLen: g.N * oh * ow * 40, bLen: 40,
+		fwd:    func(_ string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2D(s, y, x, w, b) },
+		dx:     func(_ string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DInputGrad(s, dx, dy, w) },
+		dw:     func(_ string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DFilterGrad(s, dw, x, dy) },
+		db:     func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DBiasGrad(s, db, dy) },
+		refFwd: func(x, w, b []float64) []float64 { return ref.Conv2D(g, 40, x, w, b) },
+		refDx:  func(dy, w []float64) []float64 { return ref.Conv2DInputGrad(g, 40, dy, w) },
+		refDw:  func(x, dy []float64) []float64 { return ref.Conv2DFilterGrad(g, 40, x, dy) },
+	}, worst)
+	g = ref.ConvGeom{N: 1, H: 56, W: 56, C: 48, KH: 3, KW: 3, SY: 1, SX: 1, Same: true}
+	ds := gpu.DepthwiseShape{N: g.N, H: g.H, W: g.W, C: g.C, KH: 3, KW: 3, Same: true}
+	convCheck(t, d, rng, []string{""}, convProblem{
+		xLen: ds.XLen(), wLen: ds.WLen(), yLen: ds.YLen(), bLen: g.C,
+		fwd: func(_ string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) { return d.Depthwise(ds, y, x, w, b) },
+		dx: func(_ string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
+			return d.DepthwiseInputGrad(ds, dx, dy, w)
+		},
+		dw: func(_ string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
+			return d.DepthwiseFilterGrad(ds, dw, x, dy)
+		},
+		db:     func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.DepthwiseBiasGrad(ds, db, dy) },
+		refFwd: func(x, w, b []float64) []float64 { return ref.Depthwise(g, 1, x, w, b) },
+		refDx:  func(dy, w []float64) []float64 { return ref.DepthwiseInputGrad(g, 1, dy, w) },
+		refDw:  func(x, dy []float64) []float64 { return ref.DepthwiseFilterGrad(g, 1, x, dy) },
+	}, worst)
+	t.Logf("picked conv2d %q, depthwise %q; worst relative error:%v", d.Variant("conv2d"), d.Variant("depthwise"), worst)
+}

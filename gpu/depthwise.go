@@ -59,6 +59,9 @@ func (s DepthwiseShape) Out() (ConvOut, error) {
 	if s.Mult < 0 {
 		return o, fmt.Errorf("gpu: depthwise: depth multiplier %d, want at least 1", s.Mult)
 	}
+	if err := convFits("depthwise", s.XLen(), s.WLen(), s.N*o.H*o.W*s.C*s.mult()); err != nil {
+		return o, err
+	}
 	if s.Variant != "" && !slices.Contains(DepthwiseVariants, s.Variant) {
 		return o, fmt.Errorf("gpu: depthwise: unknown variant %q (want one of %v)", s.Variant, DepthwiseVariants)
 	}
@@ -83,14 +86,14 @@ func (s DepthwiseShape) YLen() int {
 func (s DepthwiseShape) params(o ConvOut, hasBias bool) Params {
 	sy, sx := strides(s.SY, s.SX)
 	return Params{U(s.N), U(s.H), U(s.W), U(s.C), U(o.H), U(o.W), U(s.mult()), U(s.KH), U(s.KW),
-		U(sy), U(sx), U(o.Top), U(o.Left), U(b2i(hasBias))}
+		U(sy), U(sx), U(o.Top), U(o.Left), b2u(hasBias)}
 }
 
-func (s DepthwiseShape) bufs(o ConvOut) (x, w, y namedBuf) {
+func (s DepthwiseShape) bufs(o ConvOut) (x, w, y convBuf) {
 	m := s.mult()
-	return namedBuf{"input", nil, s.XLen(), dims(s.N, s.H, s.W, s.C), false},
-		namedBuf{"filter", nil, s.WLen(), dims(s.KH, s.KW, s.C, m), false},
-		namedBuf{"output", nil, s.N * o.H * o.W * s.C * m, dims(s.N, o.H, o.W, s.C*m), false}
+	return convBuf{"input", nil, s.XLen(), convDims(s.N, s.H, s.W, s.C), false},
+		convBuf{"filter", nil, s.WLen(), convDims(s.KH, s.KW, s.C, m), false},
+		convBuf{"output", nil, s.N * o.H * o.W * s.C * m, convDims(s.N, o.H, o.W, s.C*m), false}
 }
 
 // vec reports whether the kernels may read channel runs as vec4.
@@ -105,7 +108,7 @@ func (d *Device) Depthwise(s DepthwiseShape, y, x, w, bias *Buffer) (*Dispatch, 
 	}
 	nx, nw, ny := s.bufs(o)
 	cm := s.C * s.mult()
-	if err := checkBufs("depthwise", ny.of(y), nx.of(x), nw.of(w), namedBuf{"bias", bias, cm, dims(cm), true}); err != nil {
+	if err := checkConvBufs("depthwise", ny.of(y), nx.of(x), nw.of(w), convBuf{"bias", bias, cm, convDims(cm), true}); err != nil {
 		return nil, err
 	}
 	v, t, err := d.pickTile("depthwise", s.Variant, DepthwiseSimple)
@@ -143,7 +146,7 @@ func (d *Device) DepthwiseInputGrad(s DepthwiseShape, dx, dy, w *Buffer) (*Dispa
 	}
 	nx, nw, ny := s.bufs(o)
 	nx.name, ny.name = "input gradient", "output gradient"
-	if err := checkBufs("depthwise input gradient", nx.of(dx), ny.of(dy), nw.of(w)); err != nil {
+	if err := checkConvBufs("depthwise input gradient", nx.of(dx), ny.of(dy), nw.of(w)); err != nil {
 		return nil, err
 	}
 	v, t, err := d.pickTile("depthwise", s.Variant, DepthwiseSimple)
@@ -178,7 +181,7 @@ func (d *Device) DepthwiseFilterGrad(s DepthwiseShape, dw, x, dy *Buffer) (*Disp
 	}
 	nx, nw, ny := s.bufs(o)
 	nw.name, ny.name = "filter gradient", "output gradient"
-	if err := checkBufs("depthwise filter gradient", nw.of(dw), nx.of(x), ny.of(dy)); err != nil {
+	if err := checkConvBufs("depthwise filter gradient", nw.of(dw), nx.of(x), ny.of(dy)); err != nil {
 		return nil, err
 	}
 	v, t, err := d.pickTile("depthwise", s.Variant, DepthwiseSimple)
@@ -223,19 +226,26 @@ func init() {
 // depthwiseTrial times forward and input gradient of MobileNet-like 3×3
 // depthwise layers, stride 1 and 2.
 func depthwiseTrial(d *Device, v string) (Op, func(), error) {
-	shapes := []DepthwiseShape{
-		{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, Same: true, Variant: v},
-		{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, SY: 2, SX: 2, Same: true, Variant: v},
-	}
-	var tr trial
-	for _, s := range shapes {
-		x, w, y := tr.buf(d, s.XLen()), tr.buf(d, s.WLen()), tr.buf(d, s.YLen())
-		dx := tr.buf(d, s.XLen())
-		if tr.err != nil {
-			break
+	c, err := build(func(c *Chain) error {
+		for _, s := range []DepthwiseShape{
+			{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, Same: true, Variant: v},
+			{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, SY: 2, SX: 2, Same: true, Variant: v},
+		} {
+			b, err := trialBufs(c, d, s.XLen(), s.WLen(), s.YLen(), s.XLen())
+			if err != nil {
+				return err
+			}
+			if err := c.add(d.Depthwise(s, b[2], b[0], b[1], nil)); err != nil {
+				return err
+			}
+			if err := c.add(d.DepthwiseInputGrad(s, b[3], b[2], b[1])); err != nil {
+				return err
+			}
 		}
-		tr.add(d.Depthwise(s, y, x, w, nil))
-		tr.add(d.DepthwiseInputGrad(s, dx, y, w))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return tr.result()
+	return c, c.Release, nil
 }
