@@ -122,16 +122,22 @@ func (s ConvShape) YLen() int {
 // pixels (filter gradients: input channels or taps) × Q channels per
 // invocation in registers, shrunk per shape where a full tile would waste
 // more than a quarter of its work (see convTile.fit).
-type convTile struct{ tp, nv int } // pixels, vec4s of channels; zero for direct
+type convTile struct {
+	tp, nv int  // pixels, vec4s of channels
+	direct bool // the one-output-per-invocation kernels instead
+}
 
 var convTiles = map[string]convTile{
-	"reg4x4": {4, 1}, "reg4x8": {4, 2}, "reg8x8": {8, 2}, "reg8x16": {8, 4},
+	"reg4x4": {tp: 4, nv: 1}, "reg4x8": {tp: 4, nv: 2}, "reg8x8": {tp: 8, nv: 2}, "reg8x16": {tp: 8, nv: 4},
 }
 
 // fit shrinks t for rows of width positions along its TP direction and ch
 // channels along its NV direction.
 func (t convTile) fit(width, ch int) convTile {
-	return convTile{fitBlock(t.tp, width), fitBlock(t.nv, Ceil(ch, 4))}
+	if t.direct {
+		return t
+	}
+	return convTile{tp: fitBlock(t.tp, width), nv: fitBlock(t.nv, Ceil(ch, 4))}
 }
 
 // fitBlock halves a power-of-two block size b until covering n items
@@ -222,7 +228,7 @@ func (d *Device) pickTile(fam, v, simple string) (string, convTile, error) {
 		}
 	}
 	if v == simple {
-		return v, convTile{}, nil
+		return v, convTile{tp: 1, nv: 1, direct: true}, nil
 	}
 	t, ok := convTiles[v]
 	if !ok {
@@ -324,19 +330,10 @@ func (d *Device) Conv2D(s ConvShape, y, x, w, bias *Buffer) (*Dispatch, error) {
 	c := convConsts{tile: t.fit(o.W, s.F), vec: s.F%4 == 0, vecx: s.C%4 == 0}
 	w4, x4 := vecView(c.vec, w, x, y), vecView(c.vecx, x, w, y)
 	p := s.params(o, bias != nil)
-	if t.tp == 0 || w4 == nil || x4 == nil {
-		k, err := d.convKernel("conv2d.wgsl", "fwd_direct", convConsts{}, Bindings(Read, Read, Read, ReadWrite))
-		if err != nil {
-			return nil, err
-		}
-		return d.convDispatch("conv2d", v, k, p, Groups1D(y.Len, convWG), x, w, b, y)
-	}
-	k, err := d.convKernel("conv2d.wgsl", "fwd_reg", c, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {9, Read}, {11, Read}})
-	if err != nil {
-		return nil, err
-	}
 	g := Groups1D(s.N*o.H*Ceil(o.W, c.tile.tp)*Ceil(s.F, 4*c.tile.nv), convWG)
-	return d.convDispatch("conv2d", v, k, p, g, x, w, b, y, w4, x4)
+	return d.convLaunch("conv2d", "conv2d.wgsl", v, p, t.direct,
+		convKernelRun{"fwd_direct", convConsts{}, Bindings(Read, Read, Read, ReadWrite), Groups1D(y.Len, convWG), []*Buffer{x, w, b, y}},
+		convKernelRun{"fwd_reg", c, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {9, Read}, {11, Read}}, g, []*Buffer{x, w, b, y, w4, x4}})
 }
 
 // Conv2DInputGrad prepares dx = ∂L/∂x from dy = ∂L/∂y and the filter w. dx
@@ -359,19 +356,10 @@ func (d *Device) Conv2DInputGrad(s ConvShape, dx, dy, w *Buffer) (*Dispatch, err
 	c := convConsts{tile: t.fit(Ceil(s.W, sx), s.C), vec: s.F%4 == 0}
 	w4, dy4 := vecView(c.vec, w, dy, dx), vecView(c.vec, dy, w, dx)
 	p := s.params(o, false)
-	if t.tp == 0 || w4 == nil || dy4 == nil {
-		k, err := d.convKernel("conv2d.wgsl", "dx_direct", convConsts{}, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
-		if err != nil {
-			return nil, err
-		}
-		return d.convDispatch("conv2d input gradient", v, k, p, Groups1D(dx.Len, convWG), dy, w, dx)
-	}
-	k, err := d.convKernel("conv2d.wgsl", "dx_reg", c, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
-	if err != nil {
-		return nil, err
-	}
 	g := Groups1D(dxBlocks(s.N, s.H, s.W, sy, sx, c.tile)*Ceil(s.C, 4*c.tile.nv), convWG)
-	return d.convDispatch("conv2d input gradient", v, k, p, g, dy, w, dx, w4, dy4)
+	return d.convLaunch("conv2d input gradient", "conv2d.wgsl", v, p, t.direct,
+		convKernelRun{"dx_direct", convConsts{}, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}}, Groups1D(dx.Len, convWG), []*Buffer{dy, w, dx}},
+		convKernelRun{"dx_reg", c, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}}, g, []*Buffer{dy, w, dx, w4, dy4}})
 }
 
 // Conv2DFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
@@ -391,23 +379,14 @@ func (d *Device) Conv2DFilterGrad(s ConvShape, dw, x, dy *Buffer) (*Dispatch, er
 		return nil, err
 	}
 	t = t.fit(s.C, s.F) // TP runs over input channels here
-	blocks := s.KH * s.KW * Ceil(s.C, max(t.tp, 1)) * Ceil(s.F, 4*max(t.nv, 1))
+	blocks := s.KH * s.KW * Ceil(s.C, t.tp) * Ceil(s.F, 4*t.nv)
 	c := reduceConsts(t, blocks, s.N*o.H)
 	c.vec, c.vecx = s.F%4 == 0, s.C%4 == 0
 	dy4, x4 := vecView(c.vec, dy, x, dw), vecView(c.vecx, x, dy, dw)
 	p := s.params(o, false)
-	if t.tp == 0 || dy4 == nil || x4 == nil {
-		k, err := d.convKernel("conv2d.wgsl", "dw_direct", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
-		if err != nil {
-			return nil, err
-		}
-		return d.convDispatch("conv2d filter gradient", v, k, p, Groups1D(dw.Len, convWG), x, dy, dw)
-	}
-	k, err := d.convKernel("conv2d.wgsl", "dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {10, Read}, {11, Read}})
-	if err != nil {
-		return nil, err
-	}
-	return d.convDispatch("conv2d filter gradient", v, k, p, Groups1D(blocks*c.split, c.wg), x, dy, dw, dy4, x4)
+	return d.convLaunch("conv2d filter gradient", "conv2d.wgsl", v, p, t.direct,
+		convKernelRun{"dw_direct", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}}, Groups1D(dw.Len, convWG), []*Buffer{x, dy, dw}},
+		convKernelRun{"dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {10, Read}, {11, Read}}, Groups1D(blocks*c.split, c.wg), []*Buffer{x, dy, dw, dy4, x4}})
 }
 
 // Conv2DBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's
@@ -427,18 +406,34 @@ func (d *Device) biasGrad(op string, pix, ch int, db, dy *Buffer) (*Dispatch, er
 		convBuf{"output gradient", dy, pix * ch, fmt.Sprintf("%d pixels * %d", pix, ch), false}); err != nil {
 		return nil, err
 	}
-	k, err := d.convKernel("conv2d.wgsl", "bias_grad", convConsts{}, []Binding{{5, Read}, {8, ReadWrite}})
+	p := make(Params, 15)
+	p[6], p[14] = U(ch), U(pix)
+	r := convKernelRun{"bias_grad", convConsts{}, []Binding{{5, Read}, {8, ReadWrite}}, Groups1D(ch, convWG), []*Buffer{dy, db}}
+	return d.convLaunch(op, "conv2d.wgsl", "", p, true, r, r)
+}
+
+// convKernelRun is one way to compute an op: an entry point of file with
+// its constants, bindings, grid and buffers.
+type convKernelRun struct {
+	entry  string
+	c      convConsts
+	binds  []Binding
+	groups [3]uint32
+	bufs   []*Buffer
+}
+
+// convLaunch prepares reg, or direct when the variant is direct or one of
+// reg's buffers (a vec4 view that vecView could not bind) is nil.
+func (d *Device) convLaunch(op, file, v string, p Params, isDirect bool, direct, reg convKernelRun) (*Dispatch, error) {
+	r := reg
+	if isDirect || slices.Contains(reg.bufs, nil) {
+		r = direct
+	}
+	k, err := d.convKernel(file, r.entry, r.c, r.binds)
 	if err != nil {
 		return nil, err
 	}
-	p := make(Params, 15)
-	p[6], p[14] = U(ch), U(pix)
-	return d.convDispatch(op, "", k, p, Groups1D(ch, convWG), dy, db)
-}
-
-// convDispatch wraps Device.Dispatch with the op and variant in errors.
-func (d *Device) convDispatch(op, v string, k *Kernel, p Params, g [3]uint32, bufs ...*Buffer) (*Dispatch, error) {
-	x, err := d.Dispatch(k, p, g, bufs...)
+	x, err := d.Dispatch(k, p, r.groups, r.bufs...)
 	if err != nil {
 		return nil, fmt.Errorf("gpu: %s (%s): %w", op, v, err)
 	}

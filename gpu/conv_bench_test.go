@@ -58,86 +58,57 @@ func benchBuf(b *testing.B, d *gpu.Device, n int) *gpu.Buffer {
 	return upload(b, d, v)
 }
 
+// benchConvLayer runs forward, input and filter gradient of one layer in
+// every variant (the first being the baseline for x_direct).
+func benchConvLayer(b *testing.B, name string, flops float64, ops convOps, variants []string) {
+	b.Run(name, func(b *testing.B) {
+		d := device(b)
+		x, w, bias := benchBuf(b, d, ops.xLen), benchBuf(b, d, ops.wLen), benchBuf(b, d, ops.bLen)
+		y, dy := zeros(b, d, ops.yLen), benchBuf(b, d, ops.yLen)
+		dx, dw := zeros(b, d, ops.xLen), zeros(b, d, ops.wLen)
+		for _, op := range []string{"forward", "input-grad", "filter-grad"} {
+			for _, v := range variants {
+				key := name + "/" + op
+				b.Run(fmt.Sprintf("%s/%s", op, v), func(b *testing.B) {
+					benchConvOp(b, key, flops, v == variants[0], func() (*gpu.Dispatch, error) {
+						switch op {
+						case "forward":
+							return ops.fwd(v, y, x, w, bias)
+						case "input-grad":
+							return ops.dx(v, dx, dy, w)
+						}
+						return ops.dw(v, dw, x, dy)
+					})
+				})
+			}
+		}
+	})
+}
+
 func BenchmarkConv2D(b *testing.B) {
-	layers := []struct {
+	for _, l := range []struct {
 		name string
 		s    gpu.ConvShape
 	}{
 		{"conv1_224x224x3_s2", gpu.ConvShape{N: 1, H: 224, W: 224, C: 3, KH: 3, KW: 3, F: 24, SY: 2, SX: 2, Same: true}},
 		{"pw_28x28x192_192", gpu.ConvShape{N: 1, H: 28, W: 28, C: 192, KH: 1, KW: 1, F: 192, Same: true}},
 		{"pw_7x7x576_768", gpu.ConvShape{N: 1, H: 7, W: 7, C: 576, KH: 1, KW: 1, F: 768, Same: true}},
-	}
-	for _, l := range layers {
-		b.Run(l.name, func(b *testing.B) {
-			d := device(b)
-			s := l.s
-			o, err := s.Out()
-			if err != nil {
-				b.Fatal(err)
-			}
-			flops := 2 * float64(s.N*o.H*o.W*s.F*s.KH*s.KW*s.C)
-			x, w, bias := benchBuf(b, d, s.XLen()), benchBuf(b, d, s.WLen()), benchBuf(b, d, s.F)
-			y, dy := zeros(b, d, s.YLen()), benchBuf(b, d, s.YLen())
-			dx, dw := zeros(b, d, s.XLen()), zeros(b, d, s.WLen())
-			for _, op := range []string{"forward", "input-grad", "filter-grad"} {
-				for _, v := range gpu.ConvVariants {
-					s.Variant = v
-					key := l.name + "/" + op
-					b.Run(fmt.Sprintf("%s/%s", op, v), func(b *testing.B) {
-						benchConvOp(b, key, flops, v == gpu.ConvDirect, func() (*gpu.Dispatch, error) {
-							switch op {
-							case "forward":
-								return d.Conv2D(s, y, x, w, bias)
-							case "input-grad":
-								return d.Conv2DInputGrad(s, dx, dy, w)
-							}
-							return d.Conv2DFilterGrad(s, dw, x, dy)
-						})
-					})
-				}
-			}
-		})
+	} {
+		flops := 2 * float64(l.s.YLen()*l.s.KH*l.s.KW*l.s.C)
+		benchConvLayer(b, l.name, flops, conv2DOps(device(b), l.s), gpu.ConvVariants)
 	}
 }
 
 func BenchmarkDepthwise(b *testing.B) {
-	layers := []struct {
+	for _, l := range []struct {
 		name string
 		s    gpu.DepthwiseShape
 	}{
 		{"dw1_112x112x24_s1", gpu.DepthwiseShape{N: 1, H: 112, W: 112, C: 24, KH: 3, KW: 3, Same: true}},
 		{"dw2_112x112x48_s2", gpu.DepthwiseShape{N: 1, H: 112, W: 112, C: 48, KH: 3, KW: 3, SY: 2, SX: 2, Same: true}},
 		{"dw6_28x28x192_s2", gpu.DepthwiseShape{N: 1, H: 28, W: 28, C: 192, KH: 3, KW: 3, SY: 2, SX: 2, Same: true}},
-	}
-	for _, l := range layers {
-		b.Run(l.name, func(b *testing.B) {
-			d := device(b)
-			s := l.s
-			o, err := s.Out()
-			if err != nil {
-				b.Fatal(err)
-			}
-			flops := 2 * float64(s.N*o.H*o.W*s.C*s.KH*s.KW)
-			x, w, bias := benchBuf(b, d, s.XLen()), benchBuf(b, d, s.WLen()), benchBuf(b, d, s.C)
-			y, dy := zeros(b, d, s.YLen()), benchBuf(b, d, s.YLen())
-			dx, dw := zeros(b, d, s.XLen()), zeros(b, d, s.WLen())
-			for _, op := range []string{"forward", "input-grad", "filter-grad"} {
-				for _, v := range gpu.DepthwiseVariants {
-					s.Variant = v
-					key := l.name + "/" + op
-					b.Run(fmt.Sprintf("%s/%s", op, v), func(b *testing.B) {
-						benchConvOp(b, key, flops, v == gpu.DepthwiseSimple, func() (*gpu.Dispatch, error) {
-							switch op {
-							case "forward":
-								return d.Depthwise(s, y, x, w, bias)
-							case "input-grad":
-								return d.DepthwiseInputGrad(s, dx, dy, w)
-							}
-							return d.DepthwiseFilterGrad(s, dw, x, dy)
-						})
-					})
-				}
-			}
-		})
+	} {
+		flops := 2 * float64(l.s.YLen()*l.s.KH*l.s.KW)
+		benchConvLayer(b, l.name, flops, depthwiseOps(device(b), l.s), gpu.DepthwiseVariants)
 	}
 }

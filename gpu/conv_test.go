@@ -47,18 +47,77 @@ func convGeoms(rng *rand.Rand, n int) []ref.ConvGeom {
 	return gs
 }
 
-// convProblem is one shape of a convolution family with its launchers and
-// reference; v is the variant to force.
-type convProblem struct {
-	name                   string
+// convOps are a convolution family's launchers for one shape; v forces a
+// variant ("": the device's pick).
+type convOps struct {
+	fwd func(v string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error)
+	dx  func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error)
+	dw  func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error)
+	db  func(db, dy *gpu.Buffer) (*gpu.Dispatch, error)
+	// Float counts of input, filter, output and bias.
 	xLen, wLen, yLen, bLen int
-	fwd                    func(v string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error)
-	dx                     func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error)
-	dw                     func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error)
-	db                     func(db, dy *gpu.Buffer) (*gpu.Dispatch, error)
-	refFwd                 func(x, w, b []float64) []float64
-	refDx                  func(dy, w []float64) []float64
-	refDw                  func(x, dy []float64) []float64
+}
+
+func conv2DOps(d *gpu.Device, s gpu.ConvShape) convOps {
+	with := func(v string) gpu.ConvShape { s.Variant = v; return s }
+	return convOps{
+		fwd: func(v string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2D(with(v), y, x, w, b) },
+		dx: func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
+			return d.Conv2DInputGrad(with(v), dx, dy, w)
+		},
+		dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
+			return d.Conv2DFilterGrad(with(v), dw, x, dy)
+		},
+		db:   func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DBiasGrad(s, db, dy) },
+		xLen: s.XLen(), wLen: s.WLen(), yLen: s.YLen(), bLen: s.F,
+	}
+}
+
+func depthwiseOps(d *gpu.Device, s gpu.DepthwiseShape) convOps {
+	with := func(v string) gpu.DepthwiseShape { s.Variant = v; return s }
+	return convOps{
+		fwd: func(v string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) { return d.Depthwise(with(v), y, x, w, b) },
+		dx: func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
+			return d.DepthwiseInputGrad(with(v), dx, dy, w)
+		},
+		dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
+			return d.DepthwiseFilterGrad(with(v), dw, x, dy)
+		},
+		db:   func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.DepthwiseBiasGrad(s, db, dy) },
+		xLen: s.XLen(), wLen: s.WLen(), yLen: s.YLen(), bLen: s.C * max(s.Mult, 1),
+	}
+}
+
+// convProblem is one shape of a convolution family: its launchers and
+// its reference.
+type convProblem struct {
+	name string
+	convOps
+	refFwd func(x, w, b []float64) []float64
+	refDx  func(dy, w []float64) []float64
+	refDw  func(x, dy []float64) []float64
+}
+
+func conv2DProblem(d *gpu.Device, g ref.ConvGeom, f int) convProblem {
+	s := gpu.ConvShape{N: g.N, H: g.H, W: g.W, C: g.C, KH: g.KH, KW: g.KW, F: f, SY: g.SY, SX: g.SX, Same: g.Same}
+	return convProblem{
+		name:    fmt.Sprintf("n%d_%dx%dx%d_k%dx%d_s%dx%d_f%d_same%v", g.N, g.H, g.W, g.C, g.KH, g.KW, g.SY, g.SX, f, g.Same),
+		convOps: conv2DOps(d, s),
+		refFwd:  func(x, w, b []float64) []float64 { return ref.Conv2D(g, f, x, w, b) },
+		refDx:   func(dy, w []float64) []float64 { return ref.Conv2DInputGrad(g, f, dy, w) },
+		refDw:   func(x, dy []float64) []float64 { return ref.Conv2DFilterGrad(g, f, x, dy) },
+	}
+}
+
+func depthwiseProblem(d *gpu.Device, g ref.ConvGeom, mult int) convProblem {
+	s := gpu.DepthwiseShape{N: g.N, H: g.H, W: g.W, C: g.C, KH: g.KH, KW: g.KW, Mult: mult, SY: g.SY, SX: g.SX, Same: g.Same}
+	return convProblem{
+		name:    fmt.Sprintf("n%d_%dx%dx%d_k%dx%d_s%dx%d_m%d_same%v", g.N, g.H, g.W, g.C, g.KH, g.KW, g.SY, g.SX, mult, g.Same),
+		convOps: depthwiseOps(d, s),
+		refFwd:  func(x, w, b []float64) []float64 { return ref.Depthwise(g, mult, x, w, b) },
+		refDx:   func(dy, w []float64) []float64 { return ref.DepthwiseInputGrad(g, mult, dy, w) },
+		refDw:   func(x, dy []float64) []float64 { return ref.DepthwiseFilterGrad(g, mult, x, dy) },
+	}
 }
 
 // convWorst keeps the worst relative error seen per kernel, for the log.
@@ -124,10 +183,6 @@ func convCheck(t *testing.T, d *gpu.Device, rng *rand.Rand, variants []string, p
 	check("bias-grad", db, ref.BiasGrad(dy, pr.bLen))
 }
 
-func convShapeOf(g ref.ConvGeom, f int) gpu.ConvShape {
-	return gpu.ConvShape{N: g.N, H: g.H, W: g.W, C: g.C, KH: g.KH, KW: g.KW, F: f, SY: g.SY, SX: g.SX, Same: g.Same}
-}
-
 func TestConv2D(t *testing.T) {
 	d := device(t)
 	rng := newRand(7)
@@ -137,28 +192,7 @@ func TestConv2D(t *testing.T) {
 		if i%2 == 0 {
 			f = 4 * (1 + rng.IntN(6)) // F a multiple of 4: the vec4 paths
 		}
-		s := convShapeOf(g, f)
-		oh, ow, _, _ := g.Out()
-		pr := convProblem{
-			name: fmt.Sprintf("n%d_%dx%dx%d_k%dx%d_s%dx%d_f%d_same%v", g.N, g.H, g.W, g.C, g.KH, g.KW, g.SY, g.SX, f, g.Same),
-			xLen: s.XLen(), wLen: s.WLen(), yLen: g.N * oh * ow * f, bLen: f,
-			fwd: func(v string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) {
-				s.Variant = v
-				return d.Conv2D(s, y, x, w, b)
-			},
-			dx: func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
-				s.Variant = v
-				return d.Conv2DInputGrad(s, dx, dy, w)
-			},
-			dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
-				s.Variant = v
-				return d.Conv2DFilterGrad(s, dw, x, dy)
-			},
-			db:     func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DBiasGrad(s, db, dy) },
-			refFwd: func(x, w, b []float64) []float64 { return ref.Conv2D(g, f, x, w, b) },
-			refDx:  func(dy, w []float64) []float64 { return ref.Conv2DInputGrad(g, f, dy, w) },
-			refDw:  func(x, dy []float64) []float64 { return ref.Conv2DFilterGrad(g, f, x, dy) },
-		}
+		pr := conv2DProblem(d, g, f)
 		t.Run(pr.name, func(t *testing.T) { convCheck(t, d, rng, gpu.ConvVariants, pr, worst) })
 	}
 	t.Logf("conv2d worst relative error per kernel:%v", worst)
@@ -223,33 +257,8 @@ func TestConvLargerShapes(t *testing.T) {
 	rng := newRand(13)
 	worst := convWorst{}
 	g := ref.ConvGeom{N: 2, H: 30, W: 29, C: 24, KH: 3, KW: 3, SY: 2, SX: 2, Same: true}
-	s := convShapeOf(g, 40)
-	oh, ow, _, _ := g.Out()
-	convCheck(t, d, rng, []string{""}, convProblem{
-		xLen: s.XLen(), wLen: s.WLen(), yLen: g.N * oh * ow * 40, bLen: 40,
-		fwd:    func(_ string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2D(s, y, x, w, b) },
-		dx:     func(_ string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DInputGrad(s, dx, dy, w) },
-		dw:     func(_ string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DFilterGrad(s, dw, x, dy) },
-		db:     func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DBiasGrad(s, db, dy) },
-		refFwd: func(x, w, b []float64) []float64 { return ref.Conv2D(g, 40, x, w, b) },
-		refDx:  func(dy, w []float64) []float64 { return ref.Conv2DInputGrad(g, 40, dy, w) },
-		refDw:  func(x, dy []float64) []float64 { return ref.Conv2DFilterGrad(g, 40, x, dy) },
-	}, worst)
+	convCheck(t, d, rng, []string{""}, conv2DProblem(d, g, 40), worst)
 	g = ref.ConvGeom{N: 1, H: 56, W: 56, C: 48, KH: 3, KW: 3, SY: 1, SX: 1, Same: true}
-	ds := gpu.DepthwiseShape{N: g.N, H: g.H, W: g.W, C: g.C, KH: 3, KW: 3, Same: true}
-	convCheck(t, d, rng, []string{""}, convProblem{
-		xLen: ds.XLen(), wLen: ds.WLen(), yLen: ds.YLen(), bLen: g.C,
-		fwd: func(_ string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) { return d.Depthwise(ds, y, x, w, b) },
-		dx: func(_ string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
-			return d.DepthwiseInputGrad(ds, dx, dy, w)
-		},
-		dw: func(_ string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
-			return d.DepthwiseFilterGrad(ds, dw, x, dy)
-		},
-		db:     func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.DepthwiseBiasGrad(ds, db, dy) },
-		refFwd: func(x, w, b []float64) []float64 { return ref.Depthwise(g, 1, x, w, b) },
-		refDx:  func(dy, w []float64) []float64 { return ref.DepthwiseInputGrad(g, 1, dy, w) },
-		refDw:  func(x, dy []float64) []float64 { return ref.DepthwiseFilterGrad(g, 1, x, dy) },
-	}, worst)
+	convCheck(t, d, rng, []string{""}, depthwiseProblem(d, g, 1), worst)
 	t.Logf("picked conv2d %q, depthwise %q; worst relative error:%v", d.Variant("conv2d"), d.Variant("depthwise"), worst)
 }

@@ -122,19 +122,10 @@ func (d *Device) Depthwise(s DepthwiseShape, y, x, w, bias *Buffer) (*Dispatch, 
 	c := convConsts{tile: t.fit(o.W, cm), vec: s.vec()}
 	x4, w4 := vecView(c.vec, x, w, y), vecView(c.vec, w, x, y)
 	p := s.params(o, bias != nil)
-	if t.tp == 0 || x4 == nil || w4 == nil {
-		k, err := d.convKernel("depthwise.wgsl", "fwd_simple", convConsts{}, Bindings(Read, Read, Read, ReadWrite))
-		if err != nil {
-			return nil, err
-		}
-		return d.convDispatch("depthwise", v, k, p, Groups1D(y.Len, convWG), x, w, b, y)
-	}
-	k, err := d.convKernel("depthwise.wgsl", "fwd_reg", c, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {8, Read}, {9, Read}})
-	if err != nil {
-		return nil, err
-	}
 	g := Groups1D(s.N*o.H*Ceil(o.W, c.tile.tp)*Ceil(cm, 4*c.tile.nv), convWG)
-	return d.convDispatch("depthwise", v, k, p, g, x, w, b, y, x4, w4)
+	return d.convLaunch("depthwise", "depthwise.wgsl", v, p, t.direct,
+		convKernelRun{"fwd_simple", convConsts{}, Bindings(Read, Read, Read, ReadWrite), Groups1D(y.Len, convWG), []*Buffer{x, w, b, y}},
+		convKernelRun{"fwd_reg", c, []Binding{{1, Read}, {2, Read}, {3, Read}, {4, ReadWrite}, {8, Read}, {9, Read}}, g, []*Buffer{x, w, b, y, x4, w4}})
 }
 
 // DepthwiseInputGrad prepares dx = ∂L/∂x from dy = ∂L/∂y and the filter w.
@@ -157,19 +148,10 @@ func (d *Device) DepthwiseInputGrad(s DepthwiseShape, dx, dy, w *Buffer) (*Dispa
 	c := convConsts{tile: t.fit(Ceil(s.W, sx), s.C), vec: s.vec()}
 	w4, dy4 := vecView(c.vec, w, dy, dx), vecView(c.vec, dy, w, dx)
 	p := s.params(o, false)
-	if t.tp == 0 || w4 == nil || dy4 == nil {
-		k, err := d.convKernel("depthwise.wgsl", "dx_simple", convConsts{}, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}})
-		if err != nil {
-			return nil, err
-		}
-		return d.convDispatch("depthwise input gradient", v, k, p, Groups1D(dx.Len, convWG), dy, w, dx)
-	}
-	k, err := d.convKernel("depthwise.wgsl", "dx_reg", c, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}})
-	if err != nil {
-		return nil, err
-	}
 	g := Groups1D(dxBlocks(s.N, s.H, s.W, sy, sx, c.tile)*Ceil(s.C, 4*c.tile.nv), convWG)
-	return d.convDispatch("depthwise input gradient", v, k, p, g, dy, w, dx, w4, dy4)
+	return d.convLaunch("depthwise input gradient", "depthwise.wgsl", v, p, t.direct,
+		convKernelRun{"dx_simple", convConsts{}, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}}, Groups1D(dx.Len, convWG), []*Buffer{dy, w, dx}},
+		convKernelRun{"dx_reg", c, []Binding{{5, Read}, {2, Read}, {6, ReadWrite}, {9, Read}, {10, Read}}, g, []*Buffer{dy, w, dx, w4, dy4}})
 }
 
 // DepthwiseFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
@@ -190,23 +172,14 @@ func (d *Device) DepthwiseFilterGrad(s DepthwiseShape, dw, x, dy *Buffer) (*Disp
 	}
 	cm := s.C * s.mult()
 	t = t.fit(s.KH*s.KW, cm) // TP runs over taps here
-	blocks := Ceil(s.KH*s.KW, max(t.tp, 1)) * Ceil(cm, 4*max(t.nv, 1))
+	blocks := Ceil(s.KH*s.KW, t.tp) * Ceil(cm, 4*t.nv)
 	c := reduceConsts(t, blocks, s.N*o.H)
 	c.vec = s.vec()
 	x4, dy4 := vecView(c.vec, x, dy, dw), vecView(c.vec, dy, x, dw)
 	p := s.params(o, false)
-	if t.tp == 0 || x4 == nil || dy4 == nil {
-		k, err := d.convKernel("depthwise.wgsl", "dw_simple", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}})
-		if err != nil {
-			return nil, err
-		}
-		return d.convDispatch("depthwise filter gradient", v, k, p, Groups1D(dw.Len, convWG), x, dy, dw)
-	}
-	k, err := d.convKernel("depthwise.wgsl", "dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {8, Read}, {10, Read}})
-	if err != nil {
-		return nil, err
-	}
-	return d.convDispatch("depthwise filter gradient", v, k, p, Groups1D(blocks*c.split, c.wg), x, dy, dw, x4, dy4)
+	return d.convLaunch("depthwise filter gradient", "depthwise.wgsl", v, p, t.direct,
+		convKernelRun{"dw_simple", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}}, Groups1D(dw.Len, convWG), []*Buffer{x, dy, dw}},
+		convKernelRun{"dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {8, Read}, {10, Read}}, Groups1D(blocks*c.split, c.wg), []*Buffer{x, dy, dw, x4, dy4}})
 }
 
 // DepthwiseBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's

@@ -1,12 +1,10 @@
 package gpu_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu"
-	"github.com/hubelviz/hubel/gpu/ref"
 )
 
 func TestDepthwise(t *testing.T) {
@@ -18,27 +16,7 @@ func TestDepthwise(t *testing.T) {
 		if i%3 == 1 {
 			g.C = 4 * (1 + rng.IntN(6))
 		}
-		s := gpu.DepthwiseShape{N: g.N, H: g.H, W: g.W, C: g.C, KH: g.KH, KW: g.KW, Mult: mult, SY: g.SY, SX: g.SX, Same: g.Same}
-		pr := convProblem{
-			name: fmt.Sprintf("n%d_%dx%dx%d_k%dx%d_s%dx%d_m%d_same%v", g.N, g.H, g.W, g.C, g.KH, g.KW, g.SY, g.SX, mult, g.Same),
-			xLen: s.XLen(), wLen: s.WLen(), yLen: s.YLen(), bLen: g.C * mult,
-			fwd: func(v string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error) {
-				s.Variant = v
-				return d.Depthwise(s, y, x, w, b)
-			},
-			dx: func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
-				s.Variant = v
-				return d.DepthwiseInputGrad(s, dx, dy, w)
-			},
-			dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
-				s.Variant = v
-				return d.DepthwiseFilterGrad(s, dw, x, dy)
-			},
-			db:     func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.DepthwiseBiasGrad(s, db, dy) },
-			refFwd: func(x, w, b []float64) []float64 { return ref.Depthwise(g, mult, x, w, b) },
-			refDx:  func(dy, w []float64) []float64 { return ref.DepthwiseInputGrad(g, mult, dy, w) },
-			refDw:  func(x, dy []float64) []float64 { return ref.DepthwiseFilterGrad(g, mult, x, dy) },
-		}
+		pr := depthwiseProblem(d, g, mult)
 		t.Run(pr.name, func(t *testing.T) { convCheck(t, d, rng, gpu.DepthwiseVariants, pr, worst) })
 	}
 	t.Logf("depthwise worst relative error per kernel:%v", worst)
