@@ -198,17 +198,36 @@ func (d *Device) convKernel(file, entry string, c convConsts, bufs []Binding) (*
 }
 
 // reduceConsts sizes a filter-gradient kernel (dw_reg) with blocks output
-// blocks of tile t, each a sum over rows output rows: the workgroup holds
-// every lane's partial sums in 16 KiB of workgroup memory (WebGPU's
-// guaranteed minimum), and blocks are split over up to 64 lanes each until
-// there are enough lanes to fill a GPU.
-func reduceConsts(t convTile, blocks, rows int) convConsts {
-	wg := min(convWG, 1024/(t.tp*t.nv))
+// blocks of an n-float gradient, each a sum over rows output rows: blocks
+// are split over up to 64 invocations (each taking every split-th row)
+// until there are enough invocations to keep a GPU busy, within 2²² floats
+// of partial sums.
+func reduceConsts(t convTile, blocks, rows, n int) convConsts {
 	split := 1
-	for 2*split <= min(wg, rows) && blocks*split < 2048 {
+	for 2*split <= min(64, rows) && blocks*split < 2048 && 2*split*n <= 1<<22 {
 		split *= 2
 	}
-	return convConsts{tile: t, wg: wg, split: split}
+	return convConsts{tile: t, split: split}
+}
+
+// filterGrad prepares a filter gradient: reg (when not direct), whose
+// kernel writes c.split partial sums into scratch slices that bias_grad
+// then adds into dw, or direct.
+func (d *Device) filterGrad(op, file, v string, p Params, direct bool, c convConsts, dw *Buffer, directRun, reg convKernelRun) (*Chain, error) {
+	return build(func(ch *Chain) error {
+		if direct || c.split == 1 {
+			return ch.add(d.convLaunch(op, file, v, p, direct, directRun, reg))
+		}
+		part, err := ch.scratch(d, op+" partial sums", c.split*dw.Len)
+		if err != nil {
+			return err
+		}
+		reg.bufs[2] = part // the dw slot
+		if err := ch.add(d.convLaunch(op, file, v, p, false, directRun, reg)); err != nil {
+			return err
+		}
+		return ch.add(d.biasGrad(op, c.split, dw.Len, dw, part))
+	})
 }
 
 // dxBlocks is the number of pixel blocks of an input gradient kernel
@@ -363,8 +382,9 @@ func (d *Device) Conv2DInputGrad(s ConvShape, dx, dy, w *Buffer) (*Dispatch, err
 }
 
 // Conv2DFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
-// summed over the batch. dw is overwritten.
-func (d *Device) Conv2DFilterGrad(s ConvShape, dw, x, dy *Buffer) (*Dispatch, error) {
+// summed over the batch. dw is overwritten. The register-tiled variants
+// may add up partial sums from a scratch buffer the chain owns.
+func (d *Device) Conv2DFilterGrad(s ConvShape, dw, x, dy *Buffer) (*Chain, error) {
 	o, err := s.Out()
 	if err != nil {
 		return nil, err
@@ -380,13 +400,12 @@ func (d *Device) Conv2DFilterGrad(s ConvShape, dw, x, dy *Buffer) (*Dispatch, er
 	}
 	t = t.fit(s.C, s.F) // TP runs over input channels here
 	blocks := s.KH * s.KW * Ceil(s.C, t.tp) * Ceil(s.F, 4*t.nv)
-	c := reduceConsts(t, blocks, s.N*o.H)
+	c := reduceConsts(t, blocks, s.N*o.H, dw.Len)
 	c.vec, c.vecx = s.F%4 == 0, s.C%4 == 0
 	dy4, x4 := vecView(c.vec, dy, x, dw), vecView(c.vecx, x, dy, dw)
-	p := s.params(o, false)
-	return d.convLaunch("conv2d filter gradient", "conv2d.wgsl", v, p, t.direct,
+	return d.filterGrad("conv2d filter gradient", "conv2d.wgsl", v, s.params(o, false), t.direct || dy4 == nil || x4 == nil, c, dw,
 		convKernelRun{"dw_direct", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}}, Groups1D(dw.Len, convWG), []*Buffer{x, dy, dw}},
-		convKernelRun{"dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {10, Read}, {11, Read}}, Groups1D(blocks*c.split, c.wg), []*Buffer{x, dy, dw, dy4, x4}})
+		convKernelRun{"dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {10, Read}, {11, Read}}, Groups1D(blocks*c.split, convWG), []*Buffer{x, dy, dw, dy4, x4}})
 }
 
 // Conv2DBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's

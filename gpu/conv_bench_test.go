@@ -18,7 +18,14 @@ import (
 // convBenchRef holds each layer/op's direct-variant time, for x_direct.
 var convBenchRef = map[string]float64{}
 
-func benchConvOp(b *testing.B, key string, flops float64, direct bool, mk func() (*gpu.Dispatch, error)) {
+// convPrepared is a prepared op that owns GPU objects (*gpu.Dispatch,
+// *gpu.Chain).
+type convPrepared interface {
+	gpu.Op
+	Release()
+}
+
+func benchConvOp(b *testing.B, key string, flops float64, direct bool, mk func() (convPrepared, error)) {
 	d := device(b)
 	op, err := mk()
 	if err != nil {
@@ -70,7 +77,7 @@ func benchConvLayer(b *testing.B, name string, flops float64, ops convOps, varia
 			for _, v := range variants {
 				key := name + "/" + op
 				b.Run(fmt.Sprintf("%s/%s", op, v), func(b *testing.B) {
-					benchConvOp(b, key, flops, v == variants[0], func() (*gpu.Dispatch, error) {
+					benchConvOp(b, key, flops, v == variants[0], func() (convPrepared, error) {
 						switch op {
 						case "forward":
 							return ops.fwd(v, y, x, w, bias)

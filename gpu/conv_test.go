@@ -52,7 +52,7 @@ func convGeoms(rng *rand.Rand, n int) []ref.ConvGeom {
 type convOps struct {
 	fwd func(v string, y, x, w, b *gpu.Buffer) (*gpu.Dispatch, error)
 	dx  func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error)
-	dw  func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error)
+	dw  func(v string, dw, x, dy *gpu.Buffer) (*gpu.Chain, error)
 	db  func(db, dy *gpu.Buffer) (*gpu.Dispatch, error)
 	// Float counts of input, filter, output and bias.
 	xLen, wLen, yLen, bLen int
@@ -65,7 +65,7 @@ func conv2DOps(d *gpu.Device, s gpu.ConvShape) convOps {
 		dx: func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
 			return d.Conv2DInputGrad(with(v), dx, dy, w)
 		},
-		dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
+		dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Chain, error) {
 			return d.Conv2DFilterGrad(with(v), dw, x, dy)
 		},
 		db:   func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.Conv2DBiasGrad(s, db, dy) },
@@ -80,7 +80,7 @@ func depthwiseOps(d *gpu.Device, s gpu.DepthwiseShape) convOps {
 		dx: func(v string, dx, dy, w *gpu.Buffer) (*gpu.Dispatch, error) {
 			return d.DepthwiseInputGrad(with(v), dx, dy, w)
 		},
-		dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Dispatch, error) {
+		dw: func(v string, dw, x, dy *gpu.Buffer) (*gpu.Chain, error) {
 			return d.DepthwiseFilterGrad(with(v), dw, x, dy)
 		},
 		db:   func(db, dy *gpu.Buffer) (*gpu.Dispatch, error) { return d.DepthwiseBiasGrad(s, db, dy) },
@@ -173,8 +173,8 @@ func convCheck(t *testing.T, d *gpu.Device, rng *rand.Rand, variants []string, p
 		check("input-grad/"+v, dx, wantDx)
 
 		dw := zeros(t, d, pr.wLen)
-		op, err = pr.dw(v, dw, bx, bdy)
-		run(t, d, op, err)
+		ch, err := pr.dw(v, dw, bx, bdy)
+		run(t, d, ch, err)
 		check("filter-grad/"+v, dw, wantDw)
 	}
 	db := zeros(t, d, pr.bLen)

@@ -155,8 +155,9 @@ func (d *Device) DepthwiseInputGrad(s DepthwiseShape, dx, dy, w *Buffer) (*Dispa
 }
 
 // DepthwiseFilterGrad prepares dw = ∂L/∂w from the input x and dy = ∂L/∂y,
-// summed over the batch. dw is overwritten.
-func (d *Device) DepthwiseFilterGrad(s DepthwiseShape, dw, x, dy *Buffer) (*Dispatch, error) {
+// summed over the batch. dw is overwritten. The register-tiled variants
+// may add up partial sums from a scratch buffer the chain owns.
+func (d *Device) DepthwiseFilterGrad(s DepthwiseShape, dw, x, dy *Buffer) (*Chain, error) {
 	o, err := s.Out()
 	if err != nil {
 		return nil, err
@@ -173,13 +174,12 @@ func (d *Device) DepthwiseFilterGrad(s DepthwiseShape, dw, x, dy *Buffer) (*Disp
 	cm := s.C * s.mult()
 	t = t.fit(s.KH*s.KW, cm) // TP runs over taps here
 	blocks := Ceil(s.KH*s.KW, t.tp) * Ceil(cm, 4*t.nv)
-	c := reduceConsts(t, blocks, s.N*o.H)
+	c := reduceConsts(t, blocks, s.N*o.H, dw.Len)
 	c.vec = s.vec()
 	x4, dy4 := vecView(c.vec, x, dy, dw), vecView(c.vec, dy, x, dw)
-	p := s.params(o, false)
-	return d.convLaunch("depthwise filter gradient", "depthwise.wgsl", v, p, t.direct,
+	return d.filterGrad("depthwise filter gradient", "depthwise.wgsl", v, s.params(o, false), t.direct || x4 == nil || dy4 == nil, c, dw,
 		convKernelRun{"dw_simple", convConsts{}, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}}, Groups1D(dw.Len, convWG), []*Buffer{x, dy, dw}},
-		convKernelRun{"dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {8, Read}, {10, Read}}, Groups1D(blocks*c.split, c.wg), []*Buffer{x, dy, dw, x4, dy4}})
+		convKernelRun{"dw_reg", c, []Binding{{1, Read}, {5, Read}, {7, ReadWrite}, {8, Read}, {10, Read}}, Groups1D(blocks*c.split, convWG), []*Buffer{x, dy, dw, x4, dy4}})
 }
 
 // DepthwiseBiasGrad prepares db = ∂L/∂bias, the sum of dy over the batch's

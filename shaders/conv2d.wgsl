@@ -6,7 +6,8 @@
 //                        input pixel, so no atomics are needed;
 //   dw (filter gradient) a reduction over every output pixel of the batch;
 //   db (bias gradient)   the sum of dy over pixels, per channel (bias_grad,
-//                        also used for depthwise convolutions).
+//                        also used for depthwise convolutions, and to add up
+//                        the partial filter gradients of dw_reg).
 //
 // Two variants of each of y, dx and dw:
 //   *_direct  one output value per invocation;
@@ -26,8 +27,7 @@
 //        pixels of dy can be read as aligned vec4 through the w4/dy4 views
 //   VECX bool: C (input channels) is a multiple of 4: pixels of x can be
 //        read as aligned vec4 through the x4 view
-//   SPLIT invocations sharing one output block of dw_reg (a power of two
-//        dividing WG)
+//   SPLIT invocations sharing one output block of dw_reg
 
 struct Params {
     n: u32,
@@ -414,16 +414,16 @@ fn dw_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     dw[i] = acc;
 }
 
-// Partial sums of dw_reg's lane groups, reduced through workgroup memory.
-var<workgroup> red: array<vec4<f32>, WG * TP * NV>;
-
 // Each output block — one tap (ky, kx) × TP input channels × 4·NV filters —
 // is summed over every output pixel by SPLIT consecutive invocations, each
-// taking every SPLIT-th output row, whose partial sums then meet in
-// workgroup memory (one barrier). The block index runs over (tap, channel
-// block), then filter blocks.
+// taking every SPLIT-th output row. Invocation s writes its partial sums to
+// slice s of dw, which then holds SPLIT filter-sized slices that the
+// launcher adds up with bias_grad (SPLIT = 1 writes the gradient itself).
+// No workgroup memory: a barrier would make lavapipe compile this kernel
+// for tens of seconds. The block index runs over (tap, channel block), then
+// filter blocks.
 @compute @workgroup_size(WG)
-fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let cb = (p.c + TP - 1u) / TP;
     let nkc = p.kh * p.kw * cb;
     let total = nkc * ((p.f + 4u * NV - 1u) / (4u * NV));
@@ -438,11 +438,15 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let ky = k / p.kw;
     let kx = k % p.kw;
     var acc: array<array<vec4<f32>, NV>, TP>;
-    for (var rr = s; rr < p.n * p.oh; rr += SPLIT) {
+    // Lane s takes rows r0+s (uniform loop bounds keep the lanes of a
+    // SIMD group in step), its row past the end masked.
+    let rows = p.n * p.oh;
+    for (var r0 = 0u; r0 < rows; r0 += SPLIT) {
+        let rr = min(r0 + s, rows - 1u);
         let n = rr / p.oh;
         let oy = rr % p.oh;
         let iy = in_pos(oy, p.sy, ky, p.pt);
-        let row_ok = inside(iy, p.h);
+        let row_ok = r0 + s < rows && inside(iy, p.h);
         let row = (n * p.h + u32(max(iy, 0))) * p.w;
         for (var ox = 0u; ox < p.ow; ox++) {
             let ix = in_pos(ox, p.sx, kx, p.pl);
@@ -474,27 +478,21 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             }
         }
     }
-    for (var t = 0u; t < TP; t++) {
-        for (var v = 0u; v < NV; v++) {
-            red[(li * TP + t) * NV + v] = acc[t][v];
-        }
+    if (!live) {
+        return;
     }
-    workgroupBarrier();
-    // Lane s of the group sums slices s, s+SPLIT, … over the group's lanes,
-    // in a fixed order.
-    let lead = li - s;
-    for (var i = s; i < TP * NV; i += SPLIT) {
-        var sum = vec4<f32>();
-        for (var u = 0u; u < SPLIT; u++) {
-            sum += red[(lead + u) * TP * NV + i];
+    let slice = s * p.kh * p.kw * p.c * p.f;
+    for (var t = 0u; t < TP; t++) {
+        let c = c0 + t;
+        if (c >= p.c) {
+            break;
         }
-        let c = c0 + i / NV;
-        let f = f0 + 4u * (i % NV);
-        if (live && c < p.c) {
-            let wb = (k * p.c + c) * p.f;
+        let wb = slice + (k * p.c + c) * p.f;
+        for (var v = 0u; v < NV; v++) {
             for (var j = 0u; j < 4u; j++) {
-                if (f + j < p.f) {
-                    dw[wb + f + j] = sum[j];
+                let f = f0 + 4u * v + j;
+                if (f < p.f) {
+                    dw[wb + f] = acc[t][v][j];
                 }
             }
         }

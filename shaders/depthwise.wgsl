@@ -20,8 +20,7 @@
 //   NV   vec4s of channels per invocation in the _reg variants
 //   VEC  bool: M = 1 and C is a multiple of 4, so channel runs of x, w and
 //        dy can be read as aligned vec4 through the *4 views
-//   SPLIT invocations sharing one output block of dw_reg (a power of two
-//        dividing WG)
+//   SPLIT invocations sharing one output block of dw_reg
 
 struct Params {
     n: u32,
@@ -359,16 +358,13 @@ fn dw_simple(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     dw[i] = acc;
 }
 
-// Partial sums of dw_reg's lane groups, reduced through workgroup memory.
-var<workgroup> red: array<vec4<f32>, WG * TP * NV>;
-
 // Each output block — TP consecutive taps (flattened ky·KW+kx) × 4·NV
 // output channels — is summed over every output pixel by SPLIT consecutive
-// invocations, each taking every SPLIT-th output row; their partial sums
-// meet in workgroup memory (one barrier). Each dy value loaded serves all TP
-// taps.
+// invocations, each taking every SPLIT-th output row and writing its partial
+// sums to slice s of dw (added up by the launcher, as in conv2d.wgsl). Each
+// dy value loaded serves all TP taps.
 @compute @workgroup_size(WG)
-fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let cm = p.c * p.m;
     let nk = p.kh * p.kw;
     let ob = (cm + 4u * NV - 1u) / (4u * NV);
@@ -387,7 +383,12 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
         ky[t] = k / p.kw;
         kx[t] = k % p.kw;
     }
-    for (var rr = s; rr < p.n * p.oh; rr += SPLIT) {
+    // Lane s takes rows r0+s (uniform loop bounds keep the lanes of a
+    // SIMD group in step), its row past the end masked.
+    let rows = p.n * p.oh;
+    for (var r0 = 0u; r0 < rows; r0 += SPLIT) {
+        let rr = min(r0 + s, rows - 1u);
+        let row_ok = r0 + s < rows;
         let n = rr / p.oh;
         let oy = rr % p.oh;
         for (var ox = 0u; ox < p.ow; ox++) {
@@ -399,7 +400,7 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             for (var t = 0u; t < TP; t++) {
                 let iy = in_pos(oy, p.sy, ky[t], p.pt);
                 let ix = in_pos(ox, p.sx, kx[t], p.pl);
-                let ok = inside(iy, p.h) && inside(ix, p.w);
+                let ok = row_ok && inside(iy, p.h) && inside(ix, p.w);
                 let xb = select(0u, ((n * p.h + u32(iy)) * p.w + u32(ix)) * p.c, ok);
                 for (var v = 0u; v < NV; v++) {
                     acc[t][v] += select(vec4<f32>(), x_o4(xb, o0 + 4u * v), ok) * d[v];
@@ -407,26 +408,20 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             }
         }
     }
-    for (var t = 0u; t < TP; t++) {
-        for (var v = 0u; v < NV; v++) {
-            red[(li * TP + t) * NV + v] = acc[t][v];
-        }
+    if (!live) {
+        return;
     }
-    workgroupBarrier();
-    // Lane s of the group sums slices s, s+SPLIT, … over the group's lanes,
-    // in a fixed order.
-    let lead = li - s;
-    for (var i = s; i < TP * NV; i += SPLIT) {
-        var sum = vec4<f32>();
-        for (var u = 0u; u < SPLIT; u++) {
-            sum += red[(lead + u) * TP * NV + i];
+    let slice = s * nk * cm;
+    for (var t = 0u; t < TP; t++) {
+        let k = k0 + t;
+        if (k >= nk) {
+            break;
         }
-        let k = k0 + i / NV;
-        let o = o0 + 4u * (i % NV);
-        if (live && k < nk) {
+        for (var v = 0u; v < NV; v++) {
             for (var j = 0u; j < 4u; j++) {
-                if (o + j < cm) {
-                    dw[k * cm + o + j] = sum[j];
+                let o = o0 + 4u * v + j;
+                if (o < cm) {
+                    dw[slice + k * cm + o] = acc[t][v][j];
                 }
             }
         }
