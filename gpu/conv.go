@@ -329,6 +329,11 @@ func (s ConvShape) bufs(o ConvOut) (x, w, y convBuf) {
 func (nb convBuf) of(b *Buffer) convBuf { nb.b = b; return nb }
 
 // Conv2D prepares y = conv(x, w) + bias. bias (F floats) may be nil.
+//
+// A 1×1 convolution with stride 1 is a matrix product over the N·H·W
+// pixels: Y = X·W (+bias), dX = dY·Wᵀ, dW = Xᵀ·dY, with X [NHW×C], W [C×F];
+// callers may route such layers to Device.GEMM. The kernels here handle
+// them too.
 func (d *Device) Conv2D(s ConvShape, y, x, w, bias *Buffer) (*Dispatch, error) {
 	o, err := s.Out()
 	if err != nil {

@@ -201,8 +201,8 @@ func init() {
 func depthwiseTrial(d *Device, v string) (Op, func(), error) {
 	c, err := build(func(c *Chain) error {
 		for _, s := range []DepthwiseShape{
-			{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, Same: true, Variant: v},
-			{N: 1, H: 28, W: 28, C: 32, KH: 3, KW: 3, SY: 2, SX: 2, Same: true, Variant: v},
+			{N: 1, H: 56, W: 56, C: 32, KH: 3, KW: 3, Same: true, Variant: v},
+			{N: 1, H: 56, W: 56, C: 32, KH: 3, KW: 3, SY: 2, SX: 2, Same: true, Variant: v},
 		} {
 			b, err := trialBufs(c, d, s.XLen(), s.WLen(), s.YLen(), s.XLen())
 			if err != nil {
