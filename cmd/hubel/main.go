@@ -26,6 +26,9 @@ type command struct {
 // commands lists the subcommands in the order usage shows them. Adding a
 // command is one line here and a function in its own file.
 var commands = []command{
+	{"layers", "print each layer of a model: name, class, output shape", cmdLayers},
+	{"predict", "classify an image: logits and top-5 as JSON", cmdPredict},
+	{"grad", "gradient of an objective with respect to the input image", cmdGrad},
 	{"serve", "serve the built site/ folder over HTTP (gzip-aware, for the browser version)", cmdServe},
 }
 
