@@ -100,6 +100,8 @@ serve)
 	exec go run ./cmd/hubel serve -dir site -addr "${ADDR:-127.0.0.1:8080}"
 	;;
 test)
+	# The model tests compare with TF.js (test/tfjs, pure-JS CPU backend).
+	[ -d test/tfjs/node_modules/@tensorflow/tfjs ] || npm ci --prefix test/tfjs --no-audit --no-fund --loglevel=error
 	echo "build.sh: go test ./..."
 	go test ./...
 	build

@@ -20,7 +20,10 @@ type Buffer struct {
 
 const storageUsage = wgpu.BufferUsageStorage | wgpu.BufferUsageCopySrc | wgpu.BufferUsageCopyDst
 
-// NewBuffer allocates a zeroed buffer of n float32 values.
+// NewBuffer allocates a buffer of n float32 values. Its contents are
+// undefined (gogpu's Vulkan backend may hand back a released buffer's
+// memory): every user writes before it reads, or clears it with
+// Recorder.Clear.
 func (d *Device) NewBuffer(label string, n int) (*Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("gpu: buffer %q: negative length %d", label, n)
