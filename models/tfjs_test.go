@@ -118,6 +118,17 @@ var (
 	devErr  error
 )
 
+func benchDevice(b *testing.B, backend string) *gpu.Device {
+	if backend != "gpu" {
+		return nil
+	}
+	devOnce.Do(func() { dev, devErr = gpu.Open(gpu.Options{}) })
+	if devErr != nil {
+		b.Skip(devErr)
+	}
+	return dev
+}
+
 func testDevice(t *testing.T) *gpu.Device {
 	t.Helper()
 	devOnce.Do(func() { dev, devErr = gpu.Open(gpu.Options{}) })
