@@ -29,6 +29,7 @@ var commands = []command{
 	{"layers", "print each layer of a model: name, class, output shape", cmdLayers},
 	{"predict", "classify an image: logits and top-5 as JSON", cmdPredict},
 	{"grad", "gradient of an objective with respect to the input image", cmdGrad},
+	{"render", "synthesise images that excite units (activation maximisation)", cmdRender},
 	{"serve", "serve the built site/ folder over HTTP (gzip-aware, for the browser version)", cmdServe},
 }
 

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hubelviz/hubel/am"
+)
+
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func cmdRender(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	var mf modelFlags
+	mf.register(fs)
+	var specs multiFlag
+	fs.Var(&specs, "objective", "objective SPEC, one image each (repeat the flag)")
+	def := am.Defaults()
+	steps := fs.Int("steps", def.Steps, "optimisation steps")
+	size := fs.Int("size", def.Size, "image size in pixels")
+	seed := fs.Uint64("seed", 0, "random seed")
+	param := fs.String("param", def.Param, "fft or pixel")
+	transforms := fs.String("transforms", def.Transforms, "lucid or none")
+	lr := fs.Float64("lr", def.LR, "Adam learning rate")
+	out := fs.String("out", "", "write all images as one grid PNG")
+	outDir := fs.String("out-dir", "", "write one PNG per image (0.png, 1.png, …)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(specs) == 0 {
+		return fmt.Errorf("render: at least one -objective SPEC is required")
+	}
+	if mf.backend != "gpu" {
+		return fmt.Errorf("render: -backend %s: rendering runs on the gpu backend only", mf.backend)
+	}
+	if *steps < 1 {
+		return fmt.Errorf("render: -steps %d must be positive", *steps)
+	}
+	var objs []am.Objective
+	for _, s := range specs {
+		o, err := am.ParseObjective(s, readF32File)
+		if err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+		objs = append(objs, o)
+	}
+	l, err := mf.load("render")
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	cfg := am.Config{Size: *size, Steps: *steps, Seed: *seed, Param: *param, Transforms: *transforms, LR: *lr, RedirectSteps: 16}
+	r, err := am.NewRenderer(l.dev, l.plan, l.desc, objs, cfg)
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	defer r.Release()
+	ctx := context.Background()
+	if err := l.dev.Sync(ctx); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	for range *steps {
+		if err := r.Step(); err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+	}
+	if err := l.dev.Sync(ctx); err != nil {
+		return err
+	}
+	rate := float64(*steps) / time.Since(t0).Seconds()
+	curves, err := r.Objectives(ctx)
+	if err != nil {
+		return err
+	}
+	imgs, err := r.Images(ctx)
+	if err != nil {
+		return err
+	}
+	if err := writeImages(imgs, len(objs), *size, *out, *outDir); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]any{"objective": curves, "steps_per_sec": rate, "adapter": l.dev.Adapter})
+	}
+	for i, c := range curves {
+		fmt.Fprintf(stdout, "%-40s %10.4g -> %10.4g\n", specs[i], c[0], c[len(c)-1])
+	}
+	fmt.Fprintf(stdout, "%.2f steps/s on %s\n", rate, l.dev.Adapter)
+	return nil
+}
+
+func readF32File(path string) ([]float32, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("%s: %d bytes is not a whole number of float32s", path, len(b))
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+func toRGBA(px []float32, size int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	for i := 0; i < size*size; i++ {
+		q := func(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
+		img.Set(i%size, i/size, color.RGBA{q(px[3*i]), q(px[3*i+1]), q(px[3*i+2]), 255})
+	}
+	return img
+}
+
+func savePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeImages writes n NHWC images as a grid and/or one PNG each.
+func writeImages(px []float32, n, size int, grid, dir string) error {
+	one := size * size * 3
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for i := range n {
+			if err := savePNG(filepath.Join(dir, fmt.Sprintf("%d.png", i)), toRGBA(px[i*one:(i+1)*one], size)); err != nil {
+				return err
+			}
+		}
+	}
+	if grid != "" {
+		cols := int(math.Ceil(math.Sqrt(float64(n))))
+		rows := (n + cols - 1) / cols
+		const gap = 4
+		g := image.NewRGBA(image.Rect(0, 0, cols*(size+gap)-gap, rows*(size+gap)-gap))
+		for i := range g.Pix {
+			g.Pix[i] = 255
+		}
+		for i := range n {
+			im := toRGBA(px[i*one:(i+1)*one], size)
+			x0, y0 := (i%cols)*(size+gap), (i/cols)*(size+gap)
+			for y := range size {
+				for x := range size {
+					g.Set(x0+x, y0+y, im.At(x, y))
+				}
+			}
+		}
+		return savePNG(grid, g)
+	}
+	return nil
+}
