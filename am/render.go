@@ -77,16 +77,16 @@ type Renderer struct {
 	rng    *rand.Rand
 
 	param, dparam, t, dt, rgb, drgb, mats *gpu.Buffer
-	spectral                               *gpu.Spectral
-	toRGB, toRGBBack, resample, resampleB  gpu.Op
-	toRange, fromRange                     gpu.Op
-	adam                                   *gpu.Adam
-	history                                *gpu.Buffer // [steps][groups][batch]
-	owned                                  []interface{ Release() }
-	step                                   int
-	lo, hi                                 float64
-	modelH, modelW                         int
-	matsHost                               []float32
+	spectral                              *gpu.Spectral
+	toRGB, toRGBBack, resample, resampleB gpu.Op
+	toRange, fromRange                    gpu.Op
+	adam                                  *gpu.Adam
+	history                               *gpu.Buffer // [steps][groups][batch]
+	owned                                 []interface{ Release() }
+	step                                  int
+	lo, hi                                float64
+	modelH, modelW                        int
+	matsHost                              []float32
 }
 
 // NewRenderer prepares everything a render needs on d: the network laid
