@@ -77,6 +77,11 @@ func (d *Device) Close() {
 		}
 		d.kernels = nil
 		d.mu.Unlock()
+		d.syncMu.Lock()
+		d.syncBuf.Release()
+		d.syncRB.Release()
+		d.syncBuf, d.syncRB = nil, nil
+		d.syncMu.Unlock()
 		if d.dev != nil {
 			d.dev.Release()
 		}

@@ -1,0 +1,122 @@
+package am
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/models"
+)
+
+const mobilenet = "../../shared/models/mobilenet_v1_0.75_224"
+
+func setup(t *testing.T) (*gpu.Device, *models.Plan, *models.Descriptor) {
+	t.Helper()
+	if _, err := os.Stat(mobilenet); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	d, err := gpu.Open(gpu.Options{})
+	if err != nil {
+		if os.Getenv("CI") == "true" || !errors.Is(err, gpu.ErrNoAdapter) {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	t.Cleanup(d.Close)
+	m, err := models.LoadDir(mobilenet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := models.LoadDescriptor(context.Background(), models.Dir(mobilenet), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := models.Lower(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, p, desc
+}
+
+// TestRenderRaisesObjective renders two channels for a few steps and checks
+// that their objectives rise, that every step is one submit with nothing
+// read back, and that the same seed reproduces the same image bit for bit.
+func TestRenderRaisesObjective(t *testing.T) {
+	d, p, desc := setup(t)
+	objs := []Objective{Channel("conv_pw_7_relu", 12), Neuron("conv_pw_5_relu", 20, -1, -1)}
+	cfg := Config{Size: 64, Steps: 20, Seed: 3}
+	render := func() ([]float32, [][]float64) {
+		r, err := NewRenderer(d, p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Release()
+		if err := d.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		before := gpu.ReadStats()
+		for range cfg.Steps {
+			if err := r.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after := gpu.ReadStats()
+		if n := after.Submits - before.Submits; n != int64(cfg.Steps) {
+			t.Errorf("%d submits for %d steps, want one per step", n, cfg.Steps)
+		}
+		if n := after.Readbacks - before.Readbacks; n != 0 {
+			t.Errorf("%d read-backs during the steps, want none", n)
+		}
+		curves, err := r.Objectives(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := r.Images(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img, curves
+	}
+	img1, curves := render()
+	for i, c := range curves {
+		first, last := c[0], c[len(c)-1]
+		t.Logf("%s: %.4g -> %.4g over %d steps", objs[i], first, last, len(c))
+		if !(last > 2*first && last > first+0.5) {
+			t.Errorf("%s: objective %.4g -> %.4g did not rise", objs[i], first, last)
+		}
+	}
+	img2, _ := render()
+	for i := range img1 {
+		if img1[i] != img2[i] {
+			t.Fatalf("same seed, different image at %d: %v vs %v", i, img1[i], img2[i])
+		}
+	}
+}
+
+func TestRendererErrors(t *testing.T) {
+	d, p, desc := setup(t)
+	cases := []struct {
+		obj  Objective
+		cfg  Config
+		want string
+	}{
+		{Channel("nope", 1), Config{}, `no layer named "nope"`},
+		{Channel("conv_pw_7_relu", 384), Config{}, "384 is out of range"},
+		{Channel("conv_pw_7_relu", 1), Config{Param: "wavelet"}, `param "wavelet"`},
+		{Channel("conv_pw_7_relu", 1), Config{Size: 3}, "size 3"},
+		{Diversity("conv_pw_7_relu"), Config{}, "not supported"},
+	}
+	for _, c := range cases {
+		_, err := NewRenderer(d, p, desc, []Objective{c.obj}, c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %+v: error %v, want one mentioning %q", c.obj, c.cfg, err, c.want)
+		}
+	}
+}
+
