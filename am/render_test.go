@@ -119,4 +119,3 @@ func TestRendererErrors(t *testing.T) {
 		}
 	}
 }
-
