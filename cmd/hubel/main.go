@@ -30,6 +30,7 @@ var commands = []command{
 	{"predict", "classify an image: logits and top-5 as JSON", cmdPredict},
 	{"grad", "gradient of an objective with respect to the input image", cmdGrad},
 	{"render", "synthesise images that excite units (activation maximisation)", cmdRender},
+	{"bench", "steps/s of the full AM step at batch 1 and 8", cmdBench},
 	{"serve", "serve the built site/ folder over HTTP (gzip-aware, for the browser version)", cmdServe},
 }
 
