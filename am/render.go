@@ -168,7 +168,7 @@ func termNode(p *models.Plan, t Term) (*models.Node, error) {
 	switch t.Kind {
 	case KindChannel, KindNeuron, KindDeepDream:
 		return p.Node(t.Layer)
-	case KindLogit:
+	case KindLogit, KindSoftmax, KindLogSoftmax:
 		return p.Logits()
 	}
 	return nil, fmt.Errorf("objective %s is not supported by the renderer yet", t.Kind)
@@ -181,9 +181,9 @@ func (g *group) setIndex(i int, t Term, n *models.Node) error {
 		h, w = n.Shape[0], n.Shape[1]
 	}
 	switch t.Kind {
-	case KindChannel, KindLogit:
+	case KindChannel, KindLogit, KindSoftmax, KindLogSoftmax:
 		ch := t.Channel
-		if t.Kind == KindLogit {
+		if t.Kind != KindChannel {
 			ch = t.Class
 		}
 		if ch < 0 || ch >= c {
@@ -267,6 +267,8 @@ func (r *Renderer) prepareObjectives() error {
 			if g.value, err = r.op(r.d.Neuron(s, x, g.idxBuf, g.out)); err == nil {
 				g.grad, err = r.op(r.d.NeuronBackward(s, g.idxBuf, g.dyBuf, seed, 1, acc))
 			}
+		case KindSoftmax, KindLogSoftmax:
+			g.value, g.grad, err = r.probability(g, s, x, seed, acc)
 		case KindDeepDream:
 			if g.value, err = r.op(r.d.MeanSquare(s, x, g.out)); err == nil {
 				g.grad, err = r.op(r.d.MeanSquareBackward(s, x, g.dyBuf, seed, 1, acc))
@@ -279,6 +281,53 @@ func (r *Renderer) prepareObjectives() error {
 	var e error
 	r.history, e = r.buf("objective.history", r.cfg.Steps*len(r.groups)*r.batch)
 	return e
+}
+
+// probability prepares a class objective on the softmax (or log-softmax)
+// of the logits x: the survey's Table, variants b and c. The gradient
+// through the softmax goes to a scratch buffer, then into the seed.
+func (r *Renderer) probability(g *group, s gpu.NHWC, x, seed *gpu.Buffer, acc bool) (value, grad gpu.Op, err error) {
+	n := s.H * s.W * s.C
+	rows := r.batch * s.H * s.W
+	sm, err := r.buf("objective.softmax", r.batch*n)
+	if err != nil {
+		return nil, nil, err
+	}
+	dsm, err := r.buf("objective.dsoftmax", r.batch*n)
+	if err != nil {
+		return nil, nil, err
+	}
+	dx, err := r.buf("objective.dlogits", r.batch*n)
+	if err != nil {
+		return nil, nil, err
+	}
+	fwd, back := r.d.Softmax, r.d.SoftmaxBackward
+	if g.kind == KindLogSoftmax {
+		fwd, back = r.d.LogSoftmax, r.d.LogSoftmaxBackward
+	}
+	f, err := r.op(fwd(rows, s.C, x, sm))
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := r.op(r.d.ChannelMean(s, sm, g.idxBuf, g.out))
+	if err != nil {
+		return nil, nil, err
+	}
+	seedSm, err := r.op(r.d.ChannelMeanBackward(s, g.idxBuf, g.dyBuf, dsm, 1, false))
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := r.op(back(rows, s.C, sm, dsm, dx))
+	if err != nil {
+		return nil, nil, err
+	}
+	var into gpu.Op = gpu.CopyOp{Dst: seed, Src: dx}
+	if acc {
+		if into, err = r.op(r.d.Accumulate(seed, dx, 1)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return gpu.Seq{f, v}, gpu.Seq{seedSm, b, into}, nil
 }
 
 // prepareImage makes the parameterisation → colour → transforms → model
