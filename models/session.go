@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/hubelviz/hubel/gpu"
 )
@@ -140,4 +142,39 @@ func (s *cpuSession) InputGrad(seeds [][]float32) ([]float32, error) {
 	}
 	run(s.g.Backward)
 	return f32(s.g.Grad[s.g.Plan.Nodes[0]]), nil
+}
+
+// MeanObjective resolves `LAYER:CHANNEL` (the mean over positions of one
+// channel of a layer's output) or `logit:CLASS` to its node and the
+// gradient of the objective with respect to that node's activation (for
+// one image): 1/positions at the channel, 0 elsewhere.
+func (p *Plan) MeanObjective(spec string) (*Node, []float32, error) {
+	i := strings.LastIndexByte(spec, ':')
+	if i <= 0 {
+		return nil, nil, fmt.Errorf("objective %q: want LAYER:CHANNEL or logit:CLASS", spec)
+	}
+	name, idxs := spec[:i], spec[i+1:]
+	idx, err := strconv.Atoi(idxs)
+	if err != nil || idx < 0 {
+		return nil, nil, fmt.Errorf("objective %q: %q is not a non-negative integer", spec, idxs)
+	}
+	var n *Node
+	if name == "logit" {
+		n, err = p.Logits()
+	} else {
+		n, err = p.Node(name)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("objective %q: %w", spec, err)
+	}
+	c := n.Shape[len(n.Shape)-1]
+	if idx >= c {
+		return nil, nil, fmt.Errorf("objective %q: %s has %d channels", spec, n.Name, c)
+	}
+	seed := make([]float32, numel(n.Shape))
+	positions := len(seed) / c
+	for pos := 0; pos < positions; pos++ {
+		seed[pos*c+idx] = 1 / float32(positions)
+	}
+	return n, seed, nil
 }

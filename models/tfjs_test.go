@@ -143,23 +143,9 @@ func testDevice(t *testing.T) *gpu.Device {
 
 func seedFor(t *testing.T, p *Plan, spec string) (*Node, []float32) {
 	t.Helper()
-	i := strings.LastIndexByte(spec, ':')
-	var ch int
-	fmt.Sscan(spec[i+1:], &ch)
-	var n *Node
-	var err error
-	if spec[:i] == "logit" {
-		n, err = p.Logits()
-	} else {
-		n, err = p.Node(spec[:i])
-	}
+	n, seed, err := p.MeanObjective(spec)
 	if err != nil {
 		t.Fatal(err)
-	}
-	c := n.Shape[len(n.Shape)-1]
-	seed := make([]float32, numel(n.Shape))
-	for pos := 0; pos < len(seed)/c; pos++ {
-		seed[pos*c+ch] = 1 / float32(len(seed)/c)
 	}
 	return n, seed
 }

@@ -32,7 +32,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	if len(batches) == 0 {
 		batches = multiFlag{"1", "8"}
 	}
-	l, err := mf.load("bench")
+	l, err := mf.load()
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	for _, bs := range batches {
 		var b int
 		if _, err := fmt.Sscan(bs, &b); err != nil || b < 1 {
-			return fmt.Errorf("bench: -batch %q: want a positive integer", bs)
+			return fmt.Errorf("-batch %q: want a positive integer", bs)
 		}
 		objs := make([]am.Objective, b)
 		for i := range objs {
@@ -56,7 +56,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 		cfg := am.Config{Size: *size, Steps: 1 + *steps**rounds, RedirectSteps: 16}
 		r, err := am.NewRenderer(l.dev, l.plan, l.desc, objs, cfg)
 		if err != nil {
-			return fmt.Errorf("bench: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		if err := r.Step(); err != nil { // compiles every pipeline
 			r.Release()

@@ -17,7 +17,7 @@ func cmdLayers(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *dir == "" {
-		return fmt.Errorf("layers: -model DIR is required")
+		return fmt.Errorf("-model DIR is required")
 	}
 	m, err := models.LoadDir(*dir)
 	if err != nil {

@@ -37,12 +37,12 @@ type loaded struct {
 	dev    *gpu.Device
 }
 
-func (m *modelFlags) load(cmd string) (*loaded, error) {
+func (m *modelFlags) load() (*loaded, error) {
 	if m.dir == "" {
-		return nil, fmt.Errorf("%s: -model DIR is required", cmd)
+		return nil, fmt.Errorf("-model DIR is required")
 	}
 	if m.backend != "gpu" && m.backend != "cpu" {
-		return nil, fmt.Errorf("%s: -backend %q: want gpu or cpu", cmd, m.backend)
+		return nil, fmt.Errorf("-backend %q: want gpu or cpu", m.backend)
 	}
 	mod, err := models.LoadDir(m.dir)
 	if err != nil {
@@ -65,12 +65,12 @@ func (m *modelFlags) load(cmd string) (*loaded, error) {
 			l.hi, err2 = strconv.ParseFloat(strings.TrimSpace(parts[1]), 64)
 		}
 		if len(parts) != 2 || err1 != nil || err2 != nil || !(l.lo < l.hi) {
-			return nil, fmt.Errorf("%s: -range %q: want lo,hi with lo < hi", cmd, m.rng)
+			return nil, fmt.Errorf("-range %q: want lo,hi with lo < hi", m.rng)
 		}
 	}
 	if m.backend == "gpu" {
 		if l.dev, err = gpu.Open(gpu.Options{}); err != nil {
-			return nil, fmt.Errorf("%s: %w (or use -backend cpu)", cmd, err)
+			return nil, fmt.Errorf("%w (or use -backend cpu)", err)
 		}
 	}
 	return l, nil
@@ -135,9 +135,9 @@ func cmdPredict(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *img == "" {
-		return fmt.Errorf("predict: -image FILE is required")
+		return fmt.Errorf("-image FILE is required")
 	}
-	l, err := mf.load("predict")
+	l, err := mf.load()
 	if err != nil {
 		return err
 	}
@@ -170,48 +170,6 @@ func cmdPredict(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// parseGradObjective reads `LAYER:CHANNEL` or `logit:CLASS` and returns
-// the target node and the seed gradient of the objective with respect to
-// that node's activation (mean over positions of a channel, or one logit).
-func parseGradObjective(p *models.Plan, spec string) (*models.Node, []float32, error) {
-	i := strings.LastIndexByte(spec, ':')
-	if i <= 0 {
-		return nil, nil, fmt.Errorf("grad: -objective %q: want LAYER:CHANNEL or logit:CLASS", spec)
-	}
-	name, idxs := spec[:i], spec[i+1:]
-	idx, err := strconv.Atoi(idxs)
-	if err != nil || idx < 0 {
-		return nil, nil, fmt.Errorf("grad: -objective %q: %q is not a non-negative integer", spec, idxs)
-	}
-	var n *models.Node
-	if name == "logit" {
-		n, err = p.Logits()
-	} else {
-		n, err = p.Node(name)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("grad: -objective %q: %w", spec, err)
-	}
-	c := n.Shape[len(n.Shape)-1]
-	if idx >= c {
-		return nil, nil, fmt.Errorf("grad: -objective %q: %s has %d channels", spec, n.Name, c)
-	}
-	seed := make([]float32, numel(n.Shape))
-	positions := len(seed) / c
-	for pos := 0; pos < positions; pos++ {
-		seed[pos*c+idx] = 1 / float32(positions)
-	}
-	return n, seed, nil
-}
-
-func numel(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
-}
-
 func cmdGrad(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("grad", flag.ContinueOnError)
 	var mf modelFlags
@@ -224,9 +182,9 @@ func cmdGrad(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *img == "" || *obj == "" {
-		return fmt.Errorf("grad: -image FILE and -objective SPEC are required")
+		return fmt.Errorf("-image FILE and -objective SPEC are required")
 	}
-	l, err := mf.load("grad")
+	l, err := mf.load()
 	if err != nil {
 		return err
 	}
@@ -235,9 +193,9 @@ func cmdGrad(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	target, seed, err := parseGradObjective(l.plan, *obj)
+	target, seed, err := l.plan.MeanObjective(*obj)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w", err)
 	}
 	s, err := models.NewSession(l.plan, mf.backend, l.dev, []*models.Node{target}, true)
 	if err != nil {
@@ -262,7 +220,7 @@ func cmdGrad(args []string, stdout io.Writer) error {
 			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
 		}
 		if err := os.WriteFile(*out, b, 0o644); err != nil {
-			return fmt.Errorf("grad: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 	}
 	if *asJSON {

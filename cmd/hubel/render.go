@@ -44,23 +44,23 @@ func cmdRender(args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(specs) == 0 {
-		return fmt.Errorf("render: at least one -objective SPEC is required")
+		return fmt.Errorf("at least one -objective SPEC is required")
 	}
 	if mf.backend != "gpu" {
-		return fmt.Errorf("render: -backend %s: rendering runs on the gpu backend only", mf.backend)
+		return fmt.Errorf("-backend %s: rendering runs on the gpu backend only", mf.backend)
 	}
 	if *steps < 1 {
-		return fmt.Errorf("render: -steps %d must be positive", *steps)
+		return fmt.Errorf("-steps %d must be positive", *steps)
 	}
 	var objs []am.Objective
 	for _, s := range specs {
 		o, err := am.ParseObjective(s, readF32File)
 		if err != nil {
-			return fmt.Errorf("render: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		objs = append(objs, o)
 	}
-	l, err := mf.load("render")
+	l, err := mf.load()
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	cfg := am.Config{Size: *size, Steps: *steps, Seed: *seed, Param: *param, Transforms: *transforms, LR: *lr, RedirectSteps: 16}
 	r, err := am.NewRenderer(l.dev, l.plan, l.desc, objs, cfg)
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	defer r.Release()
 	ctx := context.Background()
@@ -78,7 +78,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	t0 := time.Now()
 	for range *steps {
 		if err := r.Step(); err != nil {
-			return fmt.Errorf("render: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 	}
 	if err := l.dev.Sync(ctx); err != nil {
@@ -94,7 +94,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 		return err
 	}
 	if err := writeImages(imgs, len(objs), *size, *out, *outDir); err != nil {
-		return fmt.Errorf("render: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(map[string]any{"objective": curves, "steps_per_sec": rate, "adapter": l.dev.Adapter})
