@@ -78,6 +78,21 @@ func (s *session) in(n int) (*gpu.Buffer, []float64) {
 	return s.keepBuf(s.d.Upload("selftest", f)), v
 }
 
+// vals uploads v rounded to float32 and returns the rounded values, which
+// the reference then reads: for inputs that are not plain normal noise.
+func (s *session) vals(v []float64) (*gpu.Buffer, []float64) {
+	f := make([]float32, len(v))
+	r := make([]float64, len(v))
+	for i, x := range v {
+		f[i] = float32(x)
+		r[i] = float64(f[i])
+	}
+	if s.err != nil {
+		return nil, r
+	}
+	return s.keepBuf(s.d.Upload("selftest", f)), r
+}
+
 // out allocates a zeroed buffer of n floats.
 func (s *session) out(n int) *gpu.Buffer {
 	if s.err != nil {
@@ -110,6 +125,31 @@ func (s *session) keep(op gpu.Op) {
 	}
 }
 
+// kernelCheck is the common case: random normal inputs of the sizes ins
+// and a zeroed output of n floats; launch prepares the op on them and want
+// computes the reference from the inputs' values.
+func kernelCheck(kernel, shape string, ins []int, n int,
+	launch func(d *gpu.Device, in []*gpu.Buffer, out *gpu.Buffer) (gpu.Op, error),
+	want func(v [][]float64) []float64) check {
+	return check{kernel, shape, n, func(ctx context.Context, s *session) ([]float32, []float64, error) {
+		in := make([]*gpu.Buffer, len(ins))
+		v := make([][]float64, len(ins))
+		for i, k := range ins {
+			in[i], v[i] = s.in(k)
+		}
+		out := s.out(n)
+		if s.err != nil {
+			return nil, nil, s.err
+		}
+		op, err := launch(s.d, in, out)
+		got, err := s.run(ctx, op, err, out)
+		return got, want(v), err
+	}}
+}
+
+// nhwcDims describes an NHWC shape.
+func nhwcDims(n, h, w, c int) string { return fmt.Sprintf("%d×%d×%d×%d", n, h, w, c) }
+
 func (s *session) release() {
 	for _, x := range s.ops {
 		x.Release()
@@ -126,6 +166,16 @@ func checks() []check {
 	cs = append(cs, spectralChecks()...)
 	cs = append(cs, gemmChecks()...)
 	cs = append(cs, resampleChecks()...)
+	cs = append(cs, convChecks()...)
+	cs = append(cs, depthwiseChecks()...)
+	cs = append(cs, activationChecks()...)
+	cs = append(cs, poolChecks()...)
+	cs = append(cs, softmaxChecks()...)
+	cs = append(cs, reduceChecks()...)
+	cs = append(cs, colorChecks()...)
+	cs = append(cs, blurChecks()...)
+	cs = append(cs, optimChecks()...)
+	cs = append(cs, randomChecks()...)
 	return cs
 }
 
