@@ -321,11 +321,12 @@ func (r *Renderer) probability(g *group, s gpu.NHWC, x, seed *gpu.Buffer, acc bo
 	if err != nil {
 		return nil, nil, err
 	}
-	var into gpu.Op = gpu.CopyOp{Dst: seed, Src: dx}
+	into, err := r.op(r.d.AXPBY(seed, dx, dx, 1, 0))
 	if acc {
-		if into, err = r.op(r.d.Accumulate(seed, dx, 1)); err != nil {
-			return nil, nil, err
-		}
+		into, err = r.op(r.d.Accumulate(seed, dx, 1))
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	return gpu.Seq{f, v}, gpu.Seq{seedSm, b, into}, nil
 }

@@ -204,7 +204,10 @@ func (d *Device) Time(op Op, reps, rounds int) (time.Duration, error) {
 	return ts[len(ts)/2], nil
 }
 
-// CopyOp is an Op copying all of Src into Dst (equal lengths).
+// CopyOp is an Op copying all of Src into Dst (equal lengths). Beware:
+// gogpu v0.34.5 validates consecutive copies outside a compute pass as one
+// usage scope, so a buffer written by one copy cannot be read by the next
+// in the same command buffer; chains of copies use a kernel instead.
 type CopyOp struct{ Dst, Src *Buffer }
 
 // Record implements Op.

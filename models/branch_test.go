@@ -96,7 +96,7 @@ func TestBranchyGPUvsCPU(t *testing.T) {
 	for i := range x {
 		x[i] = float32(rng.NormFloat64())
 	}
-	for _, names := range [][]string{{"dense"}, {"cat"}, {"mul"}} {
+	for _, names := range [][]string{{"dense"}, {"add", "lr"}, {"add"}, {"cat"}, {"mul"}} {
 		var targets []*Node
 		var seeds [][]float32
 		for _, nm := range names {

@@ -63,12 +63,15 @@ func (g *GPU) Accumulate(dst, src *gpu.Buffer) (gpu.Op, error) {
 	return g.op(g.D.Accumulate(dst, src, 1))
 }
 
-// Copy implements Backend.
+// Copy implements Backend. It is a kernel (z = 1·x + 0·x), not a
+// CopyBufferToBuffer: gogpu v0.34.5 puts consecutive copies outside a
+// compute pass into one usage scope, so a buffer written by one copy and
+// read by the next fails validation ("incompatible usages in same scope").
 func (g *GPU) Copy(dst, src *gpu.Buffer) (gpu.Op, error) {
 	if dst.Len != src.Len {
 		return nil, fmt.Errorf("copy of %d floats into %d", src.Len, dst.Len)
 	}
-	return gpu.CopyOp{Dst: dst, Src: src}, nil
+	return g.op(g.D.AXPBY(dst, src, src, 1, 0))
 }
 
 // pointwise reports whether a convolution is a 1×1, stride-1 product over
@@ -189,7 +192,10 @@ func (g *GPU) Backward(n *Node, batch int, w Weights[*gpu.Buffer], ins []*gpu.Bu
 		var seq gpu.Seq
 		for _, din := range dins {
 			if din != nil {
-				op, _ := g.Copy(din, dout)
+				op, err := g.Copy(din, dout)
+				if err != nil {
+					return nil, err
+				}
 				seq = append(seq, op)
 			}
 		}
