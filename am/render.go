@@ -410,6 +410,16 @@ func (r *Renderer) prepareImage() error {
 	return r.d.Run(rnd, r.adam.Reset())
 }
 
+// lucidAngles is Lucid's random_rotate set: −10..10 degrees plus five
+// extra zeros.
+var lucidAngles = func() []float64 {
+	a := make([]float64, 0, 26)
+	for d := -10; d <= 10; d++ {
+		a = append(a, float64(d))
+	}
+	return append(a, 0, 0, 0, 0, 0)
+}()
+
 // drawTransforms writes this step's transform matrices: Lucid's chain for
 // a fresh draw per image (or the identity resize), mapped onto the model's
 // input grid.
@@ -418,15 +428,10 @@ func (r *Renderer) drawTransforms() error {
 	for i := range r.batch {
 		m, oh, ow := gpu.Identity(), S, S
 		if r.cfg.Transforms == "lucid" {
-			angles := make([]float64, 0, 26)
-			for a := -10; a <= 10; a++ {
-				angles = append(angles, float64(a))
-			}
-			angles = append(angles, 0, 0, 0, 0, 0)
 			d := gpu.LucidDraw{
 				X1: r.rng.IntN(gpu.LucidJitter1 + 1), Y1: r.rng.IntN(gpu.LucidJitter1 + 1),
 				Scale:   1 + float64(r.rng.IntN(11)-5)/50,
-				Degrees: angles[r.rng.IntN(len(angles))],
+				Degrees: lucidAngles[r.rng.IntN(len(lucidAngles))],
 				X2:      r.rng.IntN(gpu.LucidJitter2 + 1), Y2: r.rng.IntN(gpu.LucidJitter2 + 1),
 			}
 			var err error
