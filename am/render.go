@@ -18,8 +18,9 @@ type Config struct {
 	Seed  uint64
 	// Param is "fft" (Lucid's Fourier spectrum, decay power 1) or "pixel".
 	Param string
-	// Transforms is "lucid" (pad 12, jitter 8, scale, rotate, jitter 4) or
-	// "none".
+	// Transforms is "lucid" (pad 12, jitter 8, scale, rotate, jitter 4),
+	// "jitter:N" (only a random crop N pixels smaller in each dimension,
+	// offsets drawn per image per step) or "none".
 	Transforms string
 	// RedirectSteps is how many first steps use the redirected ReLU
 	// gradient (Lucid: 16).
@@ -87,6 +88,21 @@ type Renderer struct {
 	lo, hi                                float64
 	modelH, modelW                        int
 	matsHost                              []float32
+	jitter                                int // "jitter:N": N; otherwise 0
+}
+
+// parseJitter checks a Config.Transforms value and returns N of "jitter:N"
+// (0 for the other modes).
+func parseJitter(t string) (int, error) {
+	switch t {
+	case "lucid", "none":
+		return 0, nil
+	}
+	var n int
+	if _, err := fmt.Sscanf(t, "jitter:%d", &n); err != nil || fmt.Sprintf("jitter:%d", n) != t || n < 1 {
+		return 0, fmt.Errorf("am: transforms %q: want lucid, none or jitter:N with N ≥ 1", t)
+	}
+	return n, nil
 }
 
 // NewRenderer prepares everything a render needs on d: the network laid
@@ -103,15 +119,19 @@ func NewRenderer(d *gpu.Device, p *models.Plan, desc *models.Descriptor, objs []
 	if cfg.Param != "fft" && cfg.Param != "pixel" {
 		return nil, fmt.Errorf("am: param %q: want fft or pixel", cfg.Param)
 	}
-	if cfg.Transforms != "lucid" && cfg.Transforms != "none" {
-		return nil, fmt.Errorf("am: transforms %q: want lucid or none", cfg.Transforms)
+	jitter, err := parseJitter(cfg.Transforms)
+	if err != nil {
+		return nil, err
+	}
+	if jitter >= cfg.Size {
+		return nil, fmt.Errorf("am: transforms %q: the crop leaves nothing of a %d px image", cfg.Transforms, cfg.Size)
 	}
 	B := len(objs)
 	in := p.Model.Input.Shape
 	if len(in) != 3 || in[2] != 3 {
 		return nil, fmt.Errorf("am: the model's input %v is not an RGB image", in)
 	}
-	r := &Renderer{cfg: cfg, d: d, be: models.NewGPU(d), batch: B, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6c75636964)),
+	r := &Renderer{cfg: cfg, d: d, be: models.NewGPU(d), batch: B, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6c75636964)), jitter: jitter,
 		lo: desc.Input.Range[0], hi: desc.Input.Range[1], modelH: in[0], modelW: in[1]}
 	ok := false
 	defer func() {
@@ -149,7 +169,6 @@ func NewRenderer(d *gpu.Device, p *models.Plan, desc *models.Descriptor, objs []
 			}
 		}
 	}
-	var err error
 	if r.g, err = models.Build[*gpu.Buffer, gpu.Op](r.be, p, B, targets, true); err != nil {
 		return nil, err
 	}
@@ -427,7 +446,10 @@ func (r *Renderer) drawTransforms() error {
 	S := r.cfg.Size
 	for i := range r.batch {
 		m, oh, ow := gpu.Identity(), S, S
-		if r.cfg.Transforms == "lucid" {
+		if r.jitter > 0 {
+			n := r.jitter
+			m, oh, ow = gpu.Translate(float64(r.rng.IntN(n+1)), float64(r.rng.IntN(n+1))), S-n, S-n
+		} else if r.cfg.Transforms == "lucid" {
 			d := gpu.LucidDraw{
 				X1: r.rng.IntN(gpu.LucidJitter1 + 1), Y1: r.rng.IntN(gpu.LucidJitter1 + 1),
 				Scale:   1 + float64(r.rng.IntN(11)-5)/50,
@@ -445,6 +467,27 @@ func (r *Renderer) drawTransforms() error {
 		m.Put(r.matsHost[6*i:])
 	}
 	return r.mats.Write(r.matsHost)
+}
+
+// Transforms returns the matrices of the last step's transforms, one per
+// image: each maps the network's input pixel to the image point it samples
+// (see gpu.Affine). With "jitter:N" at the network's input size, entries 2
+// and 5 are the crop's x and y offsets.
+func (r *Renderer) Transforms() []gpu.Affine {
+	out := make([]gpu.Affine, r.batch)
+	for i := range out {
+		for k := range 6 {
+			out[i][k] = float64(r.matsHost[6*i+k])
+		}
+	}
+	return out
+}
+
+// Params reads back the parameters being optimised: the spectra
+// [B][3][2][Size][WF] (gpu.SpectralShape) for "fft", or the NHWC images
+// before colour decorrelation for "pixel".
+func (r *Renderer) Params(ctx context.Context) ([]float32, error) {
+	return r.d.Read(ctx, r.param)
 }
 
 // Step runs one optimisation step: one command buffer, nothing read back.

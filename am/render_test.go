@@ -3,6 +3,8 @@ package am
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -111,11 +113,66 @@ func TestRendererErrors(t *testing.T) {
 		{Channel("conv_pw_7_relu", 1), Config{Param: "wavelet"}, `param "wavelet"`},
 		{Channel("conv_pw_7_relu", 1), Config{Size: 3}, "size 3"},
 		{Diversity("conv_pw_7_relu"), Config{}, "not supported"},
+		{Channel("conv_pw_7_relu", 1), Config{Transforms: "jitter:x"}, `transforms "jitter:x"`},
+		{Channel("conv_pw_7_relu", 1), Config{Transforms: "jitter:0"}, "N ≥ 1"},
+		{Channel("conv_pw_7_relu", 1), Config{Size: 64, Transforms: "jitter:64"}, "leaves nothing"},
 	}
 	for _, c := range cases {
 		_, err := NewRenderer(d, p, desc, []Objective{c.obj}, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %+v: error %v, want one mentioning %q", c.obj, c.cfg, err, c.want)
 		}
+	}
+}
+
+// TestRenderJitter checks "jitter:N": at Size = model size + N, the
+// network's input is exactly a crop of the image at the drawn offsets
+// (integers in 0..N), scaled to the model's range, per image.
+func TestRenderJitter(t *testing.T) {
+	d, p, desc := setup(t)
+	const n = 8
+	objs := []Objective{Channel("conv_pw_13_relu", 3), Channel("conv_pw_13_relu", 5)}
+	r, err := NewRenderer(d, p, desc, objs, Config{Size: 224 + n, Steps: 2, Seed: 5, Transforms: fmt.Sprintf("jitter:%d", n)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	ctx := context.Background()
+	seen := map[[2]float64]bool{}
+	for range 2 {
+		if err := r.Step(); err != nil {
+			t.Fatal(err)
+		}
+		rgb, err := d.Read(ctx, r.rgb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := d.Read(ctx, r.g.Input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		S, M := 224+n, 224
+		for i, m := range r.Transforms() {
+			ox, oy := m[2], m[5]
+			if m[0] != 1 || m[1] != 0 || m[3] != 0 || m[4] != 1 || ox != float64(int(ox)) || oy != float64(int(oy)) || ox < 0 || oy < 0 || ox > n || oy > n {
+				t.Fatalf("image %d: matrix %v is not an integer crop within 0..%d", i, m, n)
+			}
+			seen[[2]float64{ox, oy}] = true
+			worst := 0.0
+			for y := range M {
+				for x := range M {
+					for c := range 3 {
+						want := 2*float64(rgb[((i*S+y+int(oy))*S+x+int(ox))*3+c]) - 1
+						worst = max(worst, math.Abs(float64(in[((i*M+y)*M+x)*3+c])-want))
+					}
+				}
+			}
+			if worst > 1e-6 {
+				t.Errorf("image %d, offsets (%v, %v): network input differs from the crop by %g", i, ox, oy, worst)
+			}
+		}
+	}
+	if len(seen) < 2 {
+		t.Errorf("4 draws gave the offsets %v: not random", seen)
 	}
 }

@@ -36,6 +36,7 @@ func (d *Device) NewBuffer(label string, n int) (*Buffer, error) {
 	if err != nil {
 		return nil, d.checkErr(fmt.Errorf("gpu: create buffer %q (%d floats): %w", label, n, err))
 	}
+	d.allocated.Add(int64(size))
 	return &Buffer{d: d, buf: b, Len: n, label: label}, nil
 }
 
@@ -77,6 +78,7 @@ func (b *Buffer) Release() {
 	if b != nil && b.buf != nil {
 		b.buf.Release()
 		b.buf = nil
+		b.d.allocated.Add(-int64(max(b.Len, 1)) * 4)
 	}
 }
 

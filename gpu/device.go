@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gogpu/gputypes"
 	"github.com/gogpu/wgpu"
@@ -63,7 +64,17 @@ type Device struct {
 	syncMu  sync.Mutex
 	syncBuf *Buffer
 	syncRB  *Readback
+
+	// allocated counts the bytes of live buffers made through the device
+	// (storage, read-back staging and uniform), for Allocated.
+	allocated atomic.Int64
 }
+
+// Allocated returns the bytes of GPU buffers this device has made and not
+// yet released: storage buffers, read-back staging buffers and the
+// dispatches' uniform blocks. Pipelines, bind groups and the driver's own
+// memory are not counted.
+func (d *Device) Allocated() int64 { return d.allocated.Load() }
 
 // Limits returns the device's limits.
 func (d *Device) Limits() gputypes.Limits { return d.limits }

@@ -248,8 +248,10 @@ func (d *Device) Dispatch(k *Kernel, params Params, groups [3]uint32, bufs ...*B
 		Usage: wgpu.BufferUsageUniform | wgpu.BufferUsageCopyDst,
 	})
 	if err != nil {
+		x.params = nil
 		return nil, d.checkErr(fmt.Errorf("gpu: kernel %s: params: %w", k.Name(), err))
 	}
+	d.allocated.Add(int64(len(x.pbytes)))
 	if err := x.SetParams(params); err != nil {
 		x.Release()
 		return nil, err
@@ -298,6 +300,7 @@ func (x *Dispatch) Release() {
 	if x.params != nil {
 		x.params.Release()
 		x.params = nil
+		x.d.allocated.Add(-int64(len(x.pbytes)))
 	}
 }
 

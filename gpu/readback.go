@@ -27,6 +27,7 @@ func (d *Device) NewReadback(n int) (*Readback, error) {
 	if err != nil {
 		return nil, d.checkErr(fmt.Errorf("gpu: create readback buffer (%d floats): %w", n, err))
 	}
+	d.allocated.Add(int64(size))
 	return &Readback{d: d, staging: b, n: n, out: make([]float32, n)}, nil
 }
 
@@ -105,6 +106,7 @@ func (rb *Readback) Release() {
 	if rb != nil && rb.staging != nil {
 		rb.staging.Release()
 		rb.staging = nil
+		rb.d.allocated.Add(-int64(max(rb.n, 1)) * 4)
 	}
 }
 
