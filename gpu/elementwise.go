@@ -52,3 +52,18 @@ func (d *Device) Accumulate(z, x *Buffer, alpha float64) (*Dispatch, error) {
 	}
 	return d.Dispatch(k, Params{U(z.Len), F(alpha), 0}, Groups1D(z.Len, elementwiseWG), x, z)
 }
+
+// Clamp records z = min(max(z, lo), hi) in place, with elementwise bounds
+// lo and hi of z's length.
+func (d *Device) Clamp(z, lo, hi *Buffer) (*Dispatch, error) {
+	for _, b := range []*Buffer{lo, hi} {
+		if err := checkLen("clamp", "bound", b, z.Len); err != nil {
+			return nil, err
+		}
+	}
+	k, err := d.elementwise("clamp_between", Bindings(Read, Read, ReadWrite))
+	if err != nil {
+		return nil, err
+	}
+	return d.Dispatch(k, Params{U(z.Len), 0, 0}, Groups1D(z.Len, elementwiseWG), lo, hi, z)
+}

@@ -2,6 +2,7 @@ package gpu_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu/ref"
@@ -38,6 +39,18 @@ func TestElementwise(t *testing.T) {
 			op, err = d.ScaleShift(bx, alpha, beta)
 			run(t, d, op, err)
 			assertClose(t, "scale_shift", read(t, d, bx), ref.ScaleShift(x, float64(float32(alpha)), float64(float32(beta))))
+
+			// Bounds lo ≤ hi around 0 clip about half the values of y.
+			lo32, lo := randVec(rng, n)
+			hi32, hi := make([]float32, n), make([]float64, n)
+			for i := range lo {
+				lo32[i], lo[i] = -float32(math.Abs(lo[i])), -math.Abs(lo[i])
+				hi32[i] = float32(math.Abs(float64(y32[i])) * rng.Float64())
+				hi[i] = float64(hi32[i])
+			}
+			op, err = d.Clamp(by, upload(t, d, lo32), upload(t, d, hi32))
+			run(t, d, op, err)
+			assertClose(t, "clamp", read(t, d, by), ref.Clamp(y, lo, hi))
 		})
 	}
 }

@@ -206,3 +206,63 @@ func (d *Device) GlobalMaxPoolBackward(s NHWC, x, dy, dx *Buffer) (*Chain, error
 		return c.add(d.globalDispatch("gmp_backward", s, []Binding{{3, Read}, {5, Read}, {4, ReadWrite}}, dy, idx, dx))
 	})
 }
+
+// UpsampleShape is the geometry of a nearest-neighbour upsampling (Keras
+// UpSampling2D, interpolation "nearest"): batch N, input H×W×C, each pixel
+// repeated SH times down and SW times across.
+type UpsampleShape struct {
+	N, H, W, C int
+	SH, SW     int
+}
+
+// XLen is the number of floats of the input.
+func (s UpsampleShape) XLen() int { return s.N * s.H * s.W * s.C }
+
+// YLen is the number of floats of the output.
+func (s UpsampleShape) YLen() int { return s.N * s.H * s.SH * s.W * s.SW * s.C }
+
+// pool is the average pooling whose adjoint, times SH·SW, is the
+// upsampling: SH×SW windows with stride SH×SW over the output grid.
+func (s UpsampleShape) pool() PoolShape {
+	return PoolShape{N: s.N, H: s.H * s.SH, W: s.W * s.SW, C: s.C, KH: s.SH, KW: s.SW, SH: s.SH, SW: s.SW}
+}
+
+func (s UpsampleShape) check(op string, x, y *Buffer) error {
+	if s.N < 1 || s.H < 1 || s.W < 1 || s.C < 1 || s.SH < 1 || s.SW < 1 {
+		return fmt.Errorf("gpu: %s: bad geometry %+v", op, s)
+	}
+	if err := checkLen(op, "input", x, s.XLen()); err != nil {
+		return err
+	}
+	return checkLen(op, "output", y, s.YLen())
+}
+
+// Upsample prepares y = x with every pixel repeated SH×SW times. It needs no
+// kernel of its own: nearest upsampling is SH·SW times the adjoint of
+// SH×SW average pooling with stride SH×SW, so it is that pooling's
+// backward pass followed by a scaling.
+func (d *Device) Upsample(s UpsampleShape, x, y *Buffer) (*Chain, error) {
+	if err := s.check("upsample", x, y); err != nil {
+		return nil, err
+	}
+	return build(func(c *Chain) error {
+		if err := c.add(d.AvgPoolBackward(s.pool(), x, y)); err != nil {
+			return err
+		}
+		return c.add(d.ScaleShift(y, float64(s.SH*s.SW), 0))
+	})
+}
+
+// UpsampleBackward prepares dx = the sum of dy over each pixel's SH×SW
+// copies: SH·SW times the average pooling of dy.
+func (d *Device) UpsampleBackward(s UpsampleShape, dy, dx *Buffer) (*Chain, error) {
+	if err := s.check("upsample backward", dx, dy); err != nil {
+		return nil, err
+	}
+	return build(func(c *Chain) error {
+		if err := c.add(d.AvgPool(s.pool(), dy, dx)); err != nil {
+			return err
+		}
+		return c.add(d.ScaleShift(dx, float64(s.SH*s.SW), 0))
+	})
+}

@@ -128,3 +128,36 @@ func TestPoolErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestUpsample(t *testing.T) {
+	d := device(t)
+	rng := newRand(27)
+	shapes := []gpu.UpsampleShape{
+		{N: 1, H: 1, W: 1, C: 1, SH: 2, SW: 2},
+		{N: 2, H: 7, W: 7, C: 32, SH: 2, SW: 2},
+		{N: 3, H: 5, W: 9, C: 3, SH: 3, SW: 1},
+		{N: 1, H: 14, W: 14, C: 5, SH: 2, SW: 2},
+	}
+	for len(shapes) < 20 {
+		shapes = append(shapes, gpu.UpsampleShape{N: 1 + rng.IntN(3), H: 1 + rng.IntN(12), W: 1 + rng.IntN(12),
+			C: 1 + rng.IntN(20), SH: 1 + rng.IntN(3), SW: 1 + rng.IntN(3)})
+	}
+	worst := nnWorst{}
+	for _, s := range shapes {
+		t.Run(fmt.Sprintf("%+v", s), func(t *testing.T) {
+			x32, x := randVec(rng, s.XLen())
+			dy32, dy := randVec(rng, s.YLen())
+			y, dx := zeros(t, d, s.YLen()), zeros(t, d, s.XLen())
+			op, err := d.Upsample(s, upload(t, d, x32), y)
+			run(t, d, op, err)
+			worst.check(t, "upsample", read(t, d, y), ref.Upsample(s.N, s.H, s.W, s.C, s.SH, s.SW, x))
+			op, err = d.UpsampleBackward(s, upload(t, d, dy32), dx)
+			run(t, d, op, err)
+			worst.check(t, "upsample backward", read(t, d, dx), ref.UpsampleBackward(s.N, s.H, s.W, s.C, s.SH, s.SW, dy))
+		})
+	}
+	worst.log(t)
+	if _, err := d.Upsample(shapes[1], zeros(t, d, 5), zeros(t, d, shapes[1].YLen())); err == nil {
+		t.Error("upsample of a wrong-sized input: no error")
+	}
+}

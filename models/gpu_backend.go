@@ -106,6 +106,8 @@ func (g *GPU) Forward(n *Node, batch int, w Weights[*gpu.Buffer], ins []*gpu.Buf
 		return g.op(d.Activate(gpuAct(n.Act), ins[0], out))
 	case OpPad:
 		return g.op(d.Pad(padShape(n, batch), ins[0], out))
+	case OpUpsample:
+		return g.op(d.Upsample(upShape(n, batch), ins[0], out))
 	case OpMaxPool:
 		return g.op(d.MaxPool(poolShape(n, batch), ins[0], out))
 	case OpAvgPool:
@@ -175,6 +177,8 @@ func (g *GPU) Backward(n *Node, batch int, w Weights[*gpu.Buffer], ins []*gpu.Bu
 		return g.op(d.ActivationBackward(a, ins[0], dout, dx))
 	case OpPad:
 		return g.op(d.PadBackward(padShape(n, batch), dout, dx))
+	case OpUpsample:
+		return g.op(d.UpsampleBackward(upShape(n, batch), dout, dx))
 	case OpMaxPool:
 		return g.op(d.MaxPoolBackward(poolShape(n, batch), ins[0], dout, dx))
 	case OpAvgPool:
@@ -244,6 +248,11 @@ func dwShape(n *Node, batch int) gpu.DepthwiseShape {
 func poolShape(n *Node, batch int) gpu.PoolShape {
 	h, w, c := hw(n.Inputs[0])
 	return gpu.PoolShape{N: batch, H: h, W: w, C: c, KH: n.Kernel[0], KW: n.Kernel[1], SH: n.Strides[0], SW: n.Strides[1], Same: n.Same}
+}
+
+func upShape(n *Node, batch int) gpu.UpsampleShape {
+	h, w, c := hw(n.Inputs[0])
+	return gpu.UpsampleShape{N: batch, H: h, W: w, C: c, SH: n.Kernel[0], SW: n.Kernel[1]}
 }
 
 func padShape(n *Node, batch int) gpu.PadShape {

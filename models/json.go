@@ -91,6 +91,8 @@ type layerConfig struct {
 	BatchShape      []*int          `json:"batch_shape"`
 	Dtype           json.RawMessage `json:"dtype"`
 	Rate            float64         `json:"rate"`
+	Size            *intPair        `json:"size"`          // UpSampling2D
+	Interpolation   string          `json:"interpolation"` // UpSampling2D
 }
 
 // intPair decodes Keras's `3` or `[3, 3]`.

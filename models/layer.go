@@ -31,6 +31,7 @@ type Layer struct {
 	Threshold     float64
 	Epsilon       float64 // BatchNormalization
 	Pad           [4]int  // ZeroPadding2D: top, bottom, left, right
+	// Kernel is also UpSampling2D's size (rows, columns).
 
 	// Weights by parameter name: kernel, bias, depthwise_kernel,
 	// pointwise_kernel, gamma, beta, moving_mean, moving_variance.
@@ -59,7 +60,7 @@ var Supported = []string{
 	"InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization",
 	"Activation", "ReLU", "LeakyReLU", "ZeroPadding2D", "MaxPooling2D", "AveragePooling2D",
 	"GlobalAveragePooling2D", "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "Dense",
-	"Add", "Concatenate", "Multiply",
+	"Add", "Concatenate", "Multiply", "UpSampling2D",
 }
 
 var activations = map[string]bool{
@@ -176,6 +177,17 @@ func (l *Layer) configure() error {
 		if c.NegativeSlope != nil {
 			l.NegativeSlope = *c.NegativeSlope
 		}
+	case "UpSampling2D":
+		l.Kernel = [2]int{2, 2}
+		if c.Size != nil {
+			l.Kernel = *c.Size
+		}
+		if l.Kernel[0] < 1 || l.Kernel[1] < 1 {
+			return fmt.Errorf("layer %q: size %v must be positive", l.Name, l.Kernel)
+		}
+		if c.Interpolation != "" && c.Interpolation != "nearest" {
+			return fmt.Errorf("layer %q: interpolation %q: only \"nearest\" is supported", l.Name, c.Interpolation)
+		}
 	case "ZeroPadding2D":
 		p, err := parseZeroPadding(c.Padding)
 		if err != nil {
@@ -259,6 +271,12 @@ func (l *Layer) inferShape() error {
 		}
 		l.Shape = []int{oh, ow, c}
 		return l.checkWeights(s[2])
+	case "UpSampling2D":
+		s, err := image()
+		if err != nil {
+			return err
+		}
+		l.Shape = []int{s[0] * l.Kernel[0], s[1] * l.Kernel[1], s[2]}
 	case "ZeroPadding2D":
 		s, err := image()
 		if err != nil {

@@ -29,10 +29,11 @@ const (
 	OpMultiply // product of inputs
 	OpConcat   // along channels
 	OpSoftmax  // over the last axis
+	OpUpsample // nearest-neighbour upsampling by Kernel (UpSampling2D)
 )
 
 var opNames = [...]string{"input", "conv", "depthwise", "affine", "act", "pad", "maxpool", "avgpool",
-	"gap", "gmp", "dense", "reshape", "add", "multiply", "concat", "softmax"}
+	"gap", "gmp", "dense", "reshape", "add", "multiply", "concat", "softmax", "upsample"}
 
 func (k OpKind) String() string { return opNames[k] }
 
@@ -208,6 +209,9 @@ func Lower(m *Model) (*Plan, error) {
 			n = add(base)
 		case "ZeroPadding2D":
 			base.Op, base.Pad = OpPad, l.Pad
+			n = add(base)
+		case "UpSampling2D":
+			base.Op = OpUpsample
 			n = add(base)
 		case "MaxPooling2D":
 			base.Op = OpMaxPool

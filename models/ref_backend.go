@@ -87,6 +87,9 @@ func (CPU) Forward(n *Node, batch int, w Weights[[]float64], ins [][]float64, ou
 	case OpPad:
 		h, wd, c := hw(in)
 		return set(out, func() []float64 { return ref.Pad(batch, h, wd, c, n.Pad[0], n.Pad[1], n.Pad[2], n.Pad[3], 0, x) }), nil
+	case OpUpsample:
+		h, wd, c := hw(in)
+		return set(out, func() []float64 { return ref.Upsample(batch, h, wd, c, n.Kernel[0], n.Kernel[1], x) }), nil
 	case OpMaxPool:
 		return set(out, func() []float64 { return ref.MaxPool(refPool(n, batch), x) }), nil
 	case OpAvgPool:
@@ -155,6 +158,9 @@ func (CPU) Backward(n *Node, batch int, w Weights[[]float64], ins [][]float64, o
 		return set(dx, func() []float64 {
 			return ref.Crop(batch, h+n.Pad[0]+n.Pad[1], wd+n.Pad[2]+n.Pad[3], c, n.Pad[0], n.Pad[1], n.Pad[2], n.Pad[3], dout)
 		}), nil
+	case OpUpsample:
+		h, wd, c := hw(in)
+		return set(dx, func() []float64 { return ref.UpsampleBackward(batch, h, wd, c, n.Kernel[0], n.Kernel[1], dout) }), nil
 	case OpMaxPool:
 		return set(dx, func() []float64 { return ref.MaxPoolBackward(refPool(n, batch), x, dout) }), nil
 	case OpAvgPool:

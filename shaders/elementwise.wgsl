@@ -1,6 +1,6 @@
 // Elementwise arithmetic on flat f32 arrays: z = alpha*x + beta*y (add,
-// subtract, scale, copy), z = x*y, y = alpha*x + beta in place, and
-// z += alpha*x (gradient accumulation).
+// subtract, scale, copy), z = x*y, y = alpha*x + beta in place,
+// z += alpha*x (gradient accumulation); z clamped between x and y.
 // Constants from the engine: WG (workgroup size).
 
 struct Params {
@@ -47,5 +47,15 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let i = flat(gid, nwg);
     if (i < p.n) {
         z[i] += p.alpha * x[i];
+    }
+}
+
+// clamp: z = min(max(z, x), y) in place, elementwise bounds x (low) and y
+// (high), e.g. DGN-AM's clipping of a code to the range seen on real data.
+@compute @workgroup_size(WG)
+fn clamp_between(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i < p.n) {
+        z[i] = min(max(z[i], x[i]), y[i]);
     }
 }

@@ -239,3 +239,17 @@ func TestObjectiveBackwardFD(t *testing.T) {
 		checkGrad(t, "meansquare "+name, func(v []float64) []float64 { return MeanSquare(n, v) }, x, wt, MeanSquareBackward(n, x, wt), fdTol)
 	}
 }
+
+func TestUpsampleBackwardFD(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for _, s := range [][6]int{{1, 1, 1, 1, 2, 2}, {2, 3, 4, 3, 2, 2}, {1, 5, 2, 2, 3, 1}, {2, 2, 3, 1, 1, 4}} {
+		n, h, w, c, sh, sw := s[0], s[1], s[2], s[3], s[4], s[5]
+		x, dy := randn(rng, n*h*w*c), randn(rng, n*h*sh*w*sw*c)
+		f := func(v []float64) []float64 { return Upsample(n, h, w, c, sh, sw, v) }
+		checkGrad(t, fmt.Sprintf("upsample %v", s), f, x, dy, UpsampleBackward(n, h, w, c, sh, sw, dy), fdTol)
+	}
+	// Nearest: output (y, x) is input (y/sh, x/sw).
+	if got := Upsample(1, 1, 2, 1, 2, 2, []float64{1, 2}); relErr(got, []float64{1, 1, 2, 2, 1, 1, 2, 2}) != 0 {
+		t.Errorf("upsample [1 2] by 2: %v", got)
+	}
+}

@@ -169,3 +169,37 @@ func GlobalMaxPoolBackward(n, hw, c int, x, dy []float64) []float64 {
 	}
 	return dx
 }
+
+// Upsample repeats every pixel of an NHWC tensor sh times down and sw times
+// across (Keras UpSampling2D, nearest).
+func Upsample(n, h, w, c, sh, sw int, x []float64) []float64 {
+	oh, ow := h*sh, w*sw
+	y := make([]float64, n*oh*ow*c)
+	for b := range n {
+		for oy := range oh {
+			for ox := range ow {
+				for ch := range c {
+					y[((b*oh+oy)*ow+ox)*c+ch] = x[((b*h+oy/sh)*w+ox/sw)*c+ch]
+				}
+			}
+		}
+	}
+	return y
+}
+
+// UpsampleBackward returns the gradient of Upsample: each input pixel sums
+// the gradients of its sh×sw copies.
+func UpsampleBackward(n, h, w, c, sh, sw int, dy []float64) []float64 {
+	oh, ow := h*sh, w*sw
+	dx := make([]float64, n*h*w*c)
+	for b := range n {
+		for oy := range oh {
+			for ox := range ow {
+				for ch := range c {
+					dx[((b*h+oy/sh)*w+ox/sw)*c+ch] += dy[((b*oh+oy)*ow+ox)*c+ch]
+				}
+			}
+		}
+	}
+	return dx
+}

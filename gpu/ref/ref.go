@@ -12,6 +12,8 @@
 // ([kh][kw][in][out]) and depthwise filters [kh][kw][c][multiplier].
 package ref
 
+import "math"
+
 // AXPBY returns alpha*x + beta*y.
 func AXPBY(x, y []float64, alpha, beta float64) []float64 {
 	z := make([]float64, len(x))
@@ -41,6 +43,15 @@ func ScaleShift(x []float64, alpha, beta float64) []float64 {
 	z := make([]float64, len(x))
 	for i := range z {
 		z[i] = alpha*x[i] + beta
+	}
+	return z
+}
+
+// Clamp returns min(max(x, lo), hi) elementwise.
+func Clamp(x, lo, hi []float64) []float64 {
+	z := make([]float64, len(x))
+	for i, v := range x {
+		z[i] = math.Min(math.Max(v, lo[i]), hi[i])
 	}
 	return z
 }
