@@ -3,6 +3,7 @@ package am
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/hubelviz/hubel/gpu"
@@ -86,7 +87,7 @@ type Renderer struct {
 	owned                                 []interface{ Release() }
 	step                                  int
 	lo, hi                                float64
-	modelH, modelW                        int
+	modelH, modelW                        int // the network's input grid
 	matsHost                              []float32
 	jitter                                int // "jitter:N": N; otherwise 0
 }
@@ -127,12 +128,22 @@ func NewRenderer(d *gpu.Device, p *models.Plan, desc *models.Descriptor, objs []
 		return nil, fmt.Errorf("am: transforms %q: the crop leaves nothing of a %d px image", cfg.Transforms, cfg.Size)
 	}
 	B := len(objs)
-	in := p.Model.Input.Shape
+	in := p.Nodes[0].Shape
 	if len(in) != 3 || in[2] != 3 {
 		return nil, fmt.Errorf("am: the model's input %v is not an RGB image", in)
 	}
-	r := &Renderer{cfg: cfg, d: d, be: models.NewGPU(d), batch: B, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6c75636964)), jitter: jitter,
-		lo: desc.Input.Range[0], hi: desc.Input.Range[1], modelH: in[0], modelW: in[1]}
+	// The network runs at the size of the transforms' output (at scale 1),
+	// as Lucid feeds it, when the model takes any size; otherwise at its own.
+	grid := cfg.gridSize(jitter)
+	if grid < 1 {
+		return nil, fmt.Errorf("am: size %d: the transforms leave no image", cfg.Size)
+	}
+	if q, err := p.Resize(grid, grid); err == nil {
+		p = q
+		in = p.Nodes[0].Shape
+	}
+	r := &Renderer{cfg: cfg, d: d, be: models.NewGPU(d), batch: B, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6c75636964)),
+		lo: desc.Input.Range[0], hi: desc.Input.Range[1], modelH: in[0], modelW: in[1], jitter: jitter}
 	ok := false
 	defer func() {
 		if !ok {
@@ -429,6 +440,19 @@ func (r *Renderer) prepareImage() error {
 	return r.d.Run(rnd, r.adam.Reset())
 }
 
+// gridSize is the side of the transforms' output at scale 1: Lucid's
+// S + 2·pad − jitter1 − jitter2, S − N for jitter:N, S for none.
+func (c Config) gridSize(jitter int) int {
+	switch c.Transforms {
+	case "lucid":
+		h, _ := gpu.LucidSize(c.Size, c.Size, 1)
+		return h
+	case "none":
+		return c.Size
+	}
+	return c.Size - jitter
+}
+
 // lucidAngles is Lucid's random_rotate set: −10..10 degrees plus five
 // extra zeros.
 var lucidAngles = func() []float64 {
@@ -440,16 +464,18 @@ var lucidAngles = func() []float64 {
 }()
 
 // drawTransforms writes this step's transform matrices: Lucid's chain for
-// a fresh draw per image (or the identity resize), mapped onto the model's
-// input grid.
+// a fresh draw per image (or a random crop, or the identity), mapped onto
+// the network's input grid.
 func (r *Renderer) drawTransforms() error {
 	S := r.cfg.Size
+	grid := r.cfg.gridSize(r.jitter)
 	for i := range r.batch {
 		m, oh, ow := gpu.Identity(), S, S
-		if r.jitter > 0 {
-			n := r.jitter
-			m, oh, ow = gpu.Translate(float64(r.rng.IntN(n+1)), float64(r.rng.IntN(n+1))), S-n, S-n
-		} else if r.cfg.Transforms == "lucid" {
+		switch {
+		case r.jitter > 0:
+			m = gpu.Translate(float64(r.rng.IntN(r.jitter+1)), float64(r.rng.IntN(r.jitter+1)))
+			oh, ow = grid, grid
+		case r.cfg.Transforms == "lucid":
 			d := gpu.LucidDraw{
 				X1: r.rng.IntN(gpu.LucidJitter1 + 1), Y1: r.rng.IntN(gpu.LucidJitter1 + 1),
 				Scale:   1 + float64(r.rng.IntN(11)-5)/50,
@@ -461,9 +487,16 @@ func (r *Renderer) drawTransforms() error {
 				return err
 			}
 		}
-		// The network's input grid is fixed: stretch the chain's output
-		// (about the size Lucid would feed) onto it.
-		m = gpu.Compose(m, gpu.Affine{float64(ow) / float64(r.modelW), 0, 0, 0, float64(oh) / float64(r.modelH), 0})
+		if r.modelH == grid && r.modelW == grid {
+			// The network runs at the chain's size at scale 1: a scaled
+			// draw is centred on that grid (a smaller one with the fill
+			// around it, a larger one cropped), not stretched.
+			m = gpu.Compose(m, gpu.Translate(math.Floor(float64(ow-grid)/2), math.Floor(float64(oh-grid)/2)))
+		} else {
+			// A model with a fixed input size: stretch the chain's output
+			// onto it.
+			m = gpu.Compose(m, gpu.Affine{float64(ow) / float64(r.modelW), 0, 0, 0, float64(oh) / float64(r.modelH), 0})
+		}
 		m.Put(r.matsHost[6*i:])
 	}
 	return r.mats.Write(r.matsHost)
@@ -528,6 +561,10 @@ func (r *Renderer) Step() error {
 	return nil
 }
 
+// NetworkSize is the size of the network's input grid: the transforms'
+// output at scale 1 when the model takes any size, else the model's own.
+func (r *Renderer) NetworkSize() (h, w int) { return r.modelH, r.modelW }
+
 // StepsDone is the number of steps run.
 func (r *Renderer) StepsDone() int { return r.step }
 
@@ -564,8 +601,11 @@ func (r *Renderer) Images(ctx context.Context) ([]float32, error) {
 	return r.d.Read(ctx, r.rgb)
 }
 
-// Release frees everything the renderer allocated.
+// Release waits for the GPU to finish the renderer's work (a buffer freed
+// while a submitted step still uses it crashes lavapipe) and frees
+// everything the renderer allocated.
 func (r *Renderer) Release() {
+	r.d.Sync(context.Background())
 	for i := len(r.owned) - 1; i >= 0; i-- {
 		r.owned[i].Release()
 	}

@@ -176,3 +176,26 @@ func TestRenderJitter(t *testing.T) {
 		t.Errorf("4 draws gave the offsets %v: not random", seen)
 	}
 }
+
+// TestNetworkSize checks that MobileNet, fully convolutional up to its
+// global pooling, runs at the transforms' output size as Lucid feeds it.
+func TestNetworkSize(t *testing.T) {
+	d, p, desc := setup(t)
+	for _, c := range []struct {
+		cfg  Config
+		want int
+	}{
+		{Config{Size: 128}, 140}, // Lucid: 128 + 2·12 − 8 − 4
+		{Config{Size: 64, Transforms: "none"}, 64},
+		{Config{Size: 64, Transforms: "jitter:8"}, 56},
+	} {
+		r, err := NewRenderer(d, p, desc, []Objective{LogSoftmax(1)}, c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, w := r.NetworkSize(); h != c.want || w != c.want {
+			t.Errorf("%+v: network input %d×%d, want %d×%d", c.cfg, h, w, c.want, c.want)
+		}
+		r.Release() // right after NewRenderer's submission: must not crash
+	}
+}

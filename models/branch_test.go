@@ -11,8 +11,9 @@ import (
 // branchyModel is a small functional model exercising fan-out, Add,
 // Concatenate, Multiply, padding, pooling, unfolded batch norm, Dense and a
 // fused activation: every op of the plan but the depthwise ones that
-// MobileNet covers.
-func branchyModel(t *testing.T) Files {
+// MobileNet covers. With gap, a GlobalAveragePooling2D takes the Flatten's
+// place, which makes the model fully convolutional (any input size).
+func branchyModel(t *testing.T, gap bool) Files {
 	t.Helper()
 	type L = map[string]any
 	layer := func(class, name string, cfg L, ins ...string) L {
@@ -43,6 +44,11 @@ func branchyModel(t *testing.T) Files {
 		layer("Flatten", "flat", L{}, "ap"),
 		layer("Dense", "dense", L{"units": 5, "activation": "softmax"}, "flat"),
 	}
+	flat := 72
+	if gap {
+		layers[12] = layer("GlobalAveragePooling2D", "flat", L{}, "ap")
+		flat = 12
+	}
 	topo := L{"model_config": L{"class_name": "Model", "config": L{"name": "branchy", "layers": layers,
 		"input_layers": []any{[]any{"in", 0, 0}}, "output_layers": []any{[]any{"dense", 0, 0}}}}}
 	// Shapes: c1 5×4×6; cat 5×4×12; pad 6×5×12; mp 3×2×12; flat 72.
@@ -53,7 +59,7 @@ func branchyModel(t *testing.T) Files {
 		{"c1/kernel", []int{3, 3, 3, 6}}, {"c1/bias", []int{6}},
 		{"c2/kernel", []int{1, 1, 6, 6}}, {"c2/bias", []int{6}},
 		{"bn/gamma", []int{6}}, {"bn/beta", []int{6}}, {"bn/moving_mean", []int{6}}, {"bn/moving_variance", []int{6}},
-		{"dense/kernel", []int{72, 5}}, {"dense/bias", []int{5}},
+		{"dense/kernel", []int{flat, 5}}, {"dense/bias", []int{5}},
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	var specs []any
@@ -79,7 +85,17 @@ func branchyModel(t *testing.T) Files {
 // of every target and input gradients (through the fan-out accumulation)
 // must agree.
 func TestBranchyGPUvsCPU(t *testing.T) {
-	m, err := Load(t.Context(), branchyModel(t))
+	p := branchyPlan(t, false)
+	if n, _ := p.Node("bn"); n == nil || n.Op != OpAffine {
+		t.Fatalf("bn follows an activation and must stay an affine node, got %v", n.Op)
+	}
+	compareBackends(t, p, 9, 8, [][]string{{"dense"}, {"add", "lr"}, {"add"}, {"cat"}, {"mul"}})
+}
+
+// branchyPlan loads and lowers branchyModel.
+func branchyPlan(t *testing.T, gap bool) *Plan {
+	t.Helper()
+	m, err := Load(t.Context(), branchyModel(t, gap))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,16 +103,21 @@ func TestBranchyGPUvsCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := p.Node("bn"); n == nil || n.Op != OpAffine {
-		t.Fatalf("bn follows an activation and must stay an affine node, got %v", n.Op)
-	}
+	return p
+}
+
+// compareBackends runs plan p on an h×w random image on the GPU and CPU
+// backends, for each set of target layers: activations and input gradients
+// of random seeds must agree.
+func compareBackends(t *testing.T, p *Plan, h, w int, targetSets [][]string) {
+	t.Helper()
 	d := testDevice(t)
 	rng := rand.New(rand.NewPCG(1, 1))
-	x := make([]float32, 9*8*3)
+	x := make([]float32, h*w*3)
 	for i := range x {
 		x[i] = float32(rng.NormFloat64())
 	}
-	for _, names := range [][]string{{"dense"}, {"add", "lr"}, {"add"}, {"cat"}, {"mul"}} {
+	for _, names := range targetSets {
 		var targets []*Node
 		var seeds [][]float32
 		for _, nm := range names {

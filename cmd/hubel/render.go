@@ -35,7 +35,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	size := fs.Int("size", def.Size, "image size in pixels")
 	seed := fs.Uint64("seed", 0, "random seed")
 	param := fs.String("param", def.Param, "fft or pixel")
-	transforms := fs.String("transforms", def.Transforms, "lucid or none")
+	transforms := fs.String("transforms", def.Transforms, "lucid, none, or jitter:N (a random crop N pixels smaller)")
 	lr := fs.Float64("lr", def.LR, "Adam learning rate")
 	out := fs.String("out", "", "write all images as one grid PNG")
 	outDir := fs.String("out-dir", "", "write one PNG per image (0.png, 1.png, …)")
