@@ -281,3 +281,53 @@ func gpuAct(a Act) gpu.Activation {
 	}
 	return gpu.Activation{}
 }
+
+// ParamGrad implements Backend.
+func (g *GPU) ParamGrad(n *Node, batch int, w Weights[*gpu.Buffer], ins []*gpu.Buffer, dout *gpu.Buffer, dw Weights[*gpu.Buffer]) (gpu.Op, error) {
+	d := g.D
+	switch {
+	case pointwise(n) || n.Op == OpDense:
+		rows, k := rowsCols(n.Inputs[0], batch)
+		s := gpu.GEMMShape{M: rows, K: k, N: n.Shape[len(n.Shape)-1], Alpha: 1}
+		op, err := d.GEMMBackward(s, nil, dw.W, dw.B, dout, ins[0], w.W)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range op.(gpu.Seq) {
+			g.op(x, nil)
+		}
+		return op, nil
+	}
+	var seq gpu.Seq
+	add := func(op gpu.Op, err error) error {
+		op, err = g.op(op, err)
+		if err == nil {
+			seq = append(seq, op)
+		}
+		return err
+	}
+	var err error
+	switch n.Op {
+	case OpConv:
+		s := convShape(n, batch)
+		if dw.W != nil {
+			err = add(d.Conv2DFilterGrad(s, dw.W, ins[0], dout))
+		}
+		if err == nil && dw.B != nil {
+			err = add(d.Conv2DBiasGrad(s, dw.B, dout))
+		}
+	case OpDepthwise:
+		s := dwShape(n, batch)
+		if dw.W != nil {
+			err = add(d.DepthwiseFilterGrad(s, dw.W, ins[0], dout))
+		}
+		if err == nil && dw.B != nil {
+			err = add(d.DepthwiseBiasGrad(s, dw.B, dout))
+		}
+	case OpAffine:
+		err = add(d.ChannelAffineBackward(nhwcOf(n.Inputs[0], batch), ins[0], w.Scale, dout, nil, dw.Scale, dw.Shift))
+	default:
+		return nil, fmt.Errorf("the GPU backend has no parameter gradients for %s", n.Op)
+	}
+	return seq, err
+}

@@ -22,12 +22,49 @@ type Backend[Buf, Op any] interface {
 	Accumulate(dst, src Buf) (Op, error)
 	// Copy copies src into dst.
 	Copy(dst, src Buf) (Op, error)
+	// ParamGrad computes the gradients dw of node n's parameters (the
+	// fields of w that are set) from its inputs and the gradient dout of
+	// its output, overwriting them.
+	ParamGrad(n *Node, batch int, w Weights[Buf], ins []Buf, dout Buf, dw Weights[Buf]) (Op, error)
 }
 
 // Weights are a node's parameters on a backend.
 type Weights[Buf any] struct {
 	W, B, Scale, Shift Buf
 	Has                bool
+}
+
+// Grads selects what a graph's backward pass computes.
+type Grads struct {
+	// Input is the gradient with respect to the network's input
+	// (activation maximisation).
+	Input bool
+	// Params are the gradients of every filter, bias and per-channel scale
+	// and shift (training). Their buffers are in Graph.Params.
+	Params bool
+}
+
+// Param is one trainable tensor of a graph: a node's filter, bias, scale or
+// shift, its buffer on the backend (the weights the forward pass reads,
+// which an optimiser updates in place) and its gradient's buffer.
+type Param[Buf any] struct {
+	Node        *Node
+	Name        string // "kernel", "bias", "scale" or "shift"
+	Value, Grad Buf
+}
+
+// Host returns the node's own copy of the parameter (the slice the model
+// was loaded into), which Value was uploaded from.
+func (p Param[Buf]) Host() []float32 {
+	switch p.Name {
+	case "kernel":
+		return p.Node.W
+	case "bias":
+		return p.Node.B
+	case "scale":
+		return p.Node.Scale
+	}
+	return p.Node.Shift
 }
 
 // Graph is a plan laid out for one batch size on one backend: every
@@ -47,6 +84,10 @@ type Graph[Buf, Op any] struct {
 	// Seed is where the objective writes its gradient for each target. It
 	// is Grad[n] itself when nothing else contributes to it.
 	Seed map[*Node]Buf
+	// Params are the trainable tensors in plan order, each filter before
+	// its bias; set only when built with Grads.Params. Backward (and
+	// BackwardRedirect) write their gradients.
+	Params []Param[Buf]
 
 	weights map[*Node]Weights[Buf]
 }
@@ -58,6 +99,14 @@ func (g *Graph[Buf, Op]) Elems(n *Node) int { return g.Batch * numel(n.Shape) }
 // they need). With grad it also prepares the backward pass from the targets
 // to the input.
 func Build[Buf, Op any](be Backend[Buf, Op], p *Plan, batch int, targets []*Node, grad bool) (*Graph[Buf, Op], error) {
+	return BuildGrads(be, p, batch, targets, Grads{Input: grad})
+}
+
+// BuildGrads is Build with a choice of gradients: with want.Params the
+// backward pass also computes the gradient of every parameter the targets
+// depend on (into Graph.Params), and without want.Input it skips what only
+// the input's gradient needs.
+func BuildGrads[Buf, Op any](be Backend[Buf, Op], p *Plan, batch int, targets []*Node, want Grads) (*Graph[Buf, Op], error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("models: batch %d must be positive", batch)
 	}
@@ -111,7 +160,7 @@ func Build[Buf, Op any](be Backend[Buf, Op], p *Plan, batch int, targets []*Node
 		}
 		g.Forward = append(g.Forward, op)
 	}
-	if !grad {
+	if !want.Input && !want.Params {
 		return g, nil
 	}
 	// Backward: gradients flow from the targets to the input. onPath marks
@@ -127,6 +176,43 @@ func Build[Buf, Op any](be Backend[Buf, Op], p *Plan, batch int, targets []*Node
 			onPath[n] = true
 			for _, in := range n.Inputs {
 				onPath[in] = true
+			}
+		}
+	}
+	// Without the input's gradient, only nodes with a parameter at or
+	// above them need theirs.
+	if !want.Input {
+		trainable := map[*Node]bool{}
+		for _, n := range nodes {
+			trainable[n] = hasParams(n)
+			for _, in := range n.Inputs {
+				trainable[n] = trainable[n] || trainable[in]
+			}
+			onPath[n] = onPath[n] && trainable[n]
+		}
+	}
+	if want.Params {
+		for _, n := range nodes {
+			if !onPath[n] || !hasParams(n) {
+				continue
+			}
+			if len(n.Folded) > 0 {
+				return nil, fmt.Errorf("models: layer %q: batch normalization was folded into it at load, so its parameters cannot be trained", n.Name)
+			}
+			w := g.weights[n]
+			for _, t := range []struct {
+				name string
+				v    []float32
+				buf  Buf
+			}{{"kernel", n.W, w.W}, {"bias", n.B, w.B}, {"scale", n.Scale, w.Scale}, {"shift", n.Shift, w.Shift}} {
+				if t.v == nil {
+					continue
+				}
+				gb, err := be.Alloc("d"+n.Name+"/"+t.name, len(t.v))
+				if err != nil {
+					return nil, err
+				}
+				g.Params = append(g.Params, Param[Buf]{Node: n, Name: t.name, Value: t.buf, Grad: gb})
 			}
 		}
 	}
@@ -244,6 +330,13 @@ func Build[Buf, Op any](be Backend[Buf, Op], p *Plan, batch int, targets []*Node
 				}
 				ops = append(ops, op)
 			}
+			if want.Params && hasParams(n) {
+				op, err := be.ParamGrad(n, g.Batch, g.weights[n], g.ins(n), g.Grad[n], g.paramGrads(n))
+				if err != nil {
+					return nil, fmt.Errorf("models: layer %q (%s) parameter gradients: %w", n.Name, n.Op, err)
+				}
+				ops = append(ops, op)
+			}
 			ops = append(ops, after...)
 		}
 		if redirect {
@@ -253,6 +346,31 @@ func Build[Buf, Op any](be Backend[Buf, Op], p *Plan, batch int, targets []*Node
 		}
 	}
 	return g, nil
+}
+
+// hasParams reports whether a node has trainable parameters.
+func hasParams(n *Node) bool { return n.W != nil || n.Scale != nil }
+
+// paramGrads gathers node n's parameter gradient buffers.
+func (g *Graph[Buf, Op]) paramGrads(n *Node) Weights[Buf] {
+	var w Weights[Buf]
+	for _, p := range g.Params {
+		if p.Node != n {
+			continue
+		}
+		w.Has = true
+		switch p.Name {
+		case "kernel":
+			w.W = p.Grad
+		case "bias":
+			w.B = p.Grad
+		case "scale":
+			w.Scale = p.Grad
+		case "shift":
+			w.Shift = p.Grad
+		}
+	}
+	return w
 }
 
 func (g *Graph[Buf, Op]) ins(n *Node) []Buf {

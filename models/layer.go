@@ -39,6 +39,9 @@ type Layer struct {
 
 	inbound []inbound
 	cfg     layerConfig
+	// newWeight, when set, makes a weight the manifest lacks (a network
+	// declared to be trained, see Net.Init) instead of failing.
+	newWeight func(param string, shape []int) []float32
 }
 
 // Weight is a decoded parameter tensor.
@@ -424,6 +427,13 @@ func (l *Layer) checkWeights(cin int) error {
 	}
 	for _, p := range sortedKeys(want) {
 		w, ok := l.Weights[p]
+		if !ok && l.newWeight != nil {
+			if l.Weights == nil {
+				l.Weights = map[string]*Weight{}
+			}
+			w = &Weight{Shape: want[p], Data: l.newWeight(p, want[p])}
+			l.Weights[p], ok = w, true
+		}
 		if !ok {
 			return fmt.Errorf("layer %q (%s): missing weight %s/%s (shape %v) in weightsManifest", l.Name, l.Class, l.Name, p, want[p])
 		}

@@ -84,6 +84,9 @@ type Model struct {
 	Input  *Layer
 	Output *Layer
 	byName map[string]*Layer
+	// topology is model.json's modelTopology, kept so that Encode can
+	// write the model back with new weights.
+	topology json.RawMessage
 }
 
 // Layer returns the layer called name.
@@ -115,6 +118,12 @@ func LoadDir(dir string) (*Model, error) { return Load(context.Background(), Dir
 // of a weight file named in the manifest and where names files for errors.
 // Errors are prefixed with the file they concern.
 func Parse(raw []byte, read func(name string) ([]byte, error), where func(string) string) (*Model, error) {
+	return parse(raw, read, where, nil)
+}
+
+// parse is Parse; newWeight, if not nil, makes the weights the manifest
+// lacks.
+func parse(raw []byte, read func(name string) ([]byte, error), where func(string) string, newWeight func(l *Layer, param string, shape []int) []float32) (*Model, error) {
 	mj := where("model.json")
 	var doc modelJSON
 	if err := json.Unmarshal(raw, &doc); err != nil {
@@ -159,10 +168,16 @@ func Parse(raw []byte, read func(name string) ([]byte, error), where func(string
 			weights[ln][p] = &Weight{Shape: t.Shape, Data: t.Data}
 		}
 	}
+	if newWeight != nil {
+		for _, l := range layers {
+			l.newWeight = func(param string, shape []int) []float32 { return newWeight(l, param, shape) }
+		}
+	}
 	m, err := buildGraph(name, layers, inputs, outputs, weights)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mj, err)
 	}
+	m.topology = doc.ModelTopology
 	return m, nil
 }
 

@@ -209,3 +209,41 @@ func (CPU) Backward(n *Node, batch int, w Weights[[]float64], ins [][]float64, o
 	}
 	return nil, fmt.Errorf("the CPU backend does not differentiate %s", n.Op)
 }
+
+// ParamGrad implements Backend.
+func (CPU) ParamGrad(n *Node, batch int, w Weights[[]float64], ins [][]float64, dout []float64, dw Weights[[]float64]) (func(), error) {
+	x := ins[0]
+	in := n.Inputs[0]
+	put := func(dst, src []float64) {
+		if dst != nil {
+			copy(dst, src)
+		}
+	}
+	switch n.Op {
+	case OpConv:
+		return func() {
+			put(dw.W, ref.Conv2DFilterGrad(geom(n, batch), n.Shape[2], x, dout))
+			put(dw.B, ref.BiasGrad(dout, n.Shape[2]))
+		}, nil
+	case OpDepthwise:
+		return func() {
+			put(dw.W, ref.DepthwiseFilterGrad(geom(n, batch), n.Multiplier, x, dout))
+			put(dw.B, ref.BiasGrad(dout, len(w.B)))
+		}, nil
+	case OpDense:
+		rows, k := rowsCols(in, batch)
+		s := ref.GEMMShape{Batch: 1, M: rows, K: k, N: n.Shape[len(n.Shape)-1], Alpha: 1}
+		return func() {
+			_, dW, dB := ref.GEMMBackward(s, x, w.W, dout)
+			put(dw.W, dW)
+			put(dw.B, dB)
+		}, nil
+	case OpAffine:
+		return func() {
+			_, ds, dsh := ref.ChannelAffineBackward(x, w.Scale, dout)
+			put(dw.Scale, ds)
+			put(dw.Shift, dsh)
+		}, nil
+	}
+	return nil, fmt.Errorf("the CPU backend has no parameter gradients for %s", n.Op)
+}
