@@ -31,6 +31,9 @@ var commands = []command{
 	{"grad", "gradient of an objective with respect to the input image", cmdGrad},
 	{"render", "synthesise images that excite units (activation maximisation)", cmdRender},
 	{"bench", "steps/s of the full AM step at batch 1 and 8", cmdBench},
+	{"train", "train a classifier on MNIST or Fashion-MNIST, write it as TF.js layers", cmdTrain},
+	{"eval", "accuracy of a model on the MNIST or Fashion-MNIST test set", cmdEval},
+	{"topk", "the 9 test images that excite each unit most (dataset examples)", cmdTopK},
 	{"serve", "serve the built site/ folder over HTTP (gzip-aware, for the browser version)", cmdServe},
 }
 
