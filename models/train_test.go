@@ -32,7 +32,7 @@ func TestParamGrads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	branchy, err := Load(t.Context(), branchyModel(t))
+	branchy, err := Load(t.Context(), branchyModel(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}
