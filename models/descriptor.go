@@ -33,9 +33,14 @@ type Descriptor struct {
 	Labels     []string `json:"labels,omitempty"`
 	LabelsFile string   `json:"labels_file,omitempty"`
 	// Layers worth visualising, with their channel counts, in network order.
-	Layers  []LayerInfo `json:"layers,omitempty"`
-	License string      `json:"license,omitempty"`
-	Source  string      `json:"source,omitempty"`
+	Layers []LayerInfo `json:"layers,omitempty"`
+	// Generator and Prior are folders (relative to the model's) holding the
+	// generator network of DGN-AM and the denoising autoencoder of PPGN,
+	// when the model ships them (see LoadGenerative).
+	Generator string `json:"generator,omitempty"`
+	Prior     string `json:"prior,omitempty"`
+	License   string `json:"license,omitempty"`
+	Source    string `json:"source,omitempty"`
 }
 
 // LayerInfo names a layer and its channel count.

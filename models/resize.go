@@ -75,6 +75,11 @@ func (n *Node) resizedShape(orig *Node, h, w int) error {
 			return err
 		}
 		n.Shape = []int{in[0] + n.Pad[0] + n.Pad[1], in[1] + n.Pad[2] + n.Pad[3], in[2]}
+	case OpUpsample:
+		if err := spatial(); err != nil {
+			return err
+		}
+		n.Shape = []int{in[0] * n.Kernel[0], in[1] * n.Kernel[1], in[2]}
 	case OpGlobalAvgPool, OpGlobalMaxPool:
 		n.Shape = slices.Clone(orig.Shape)
 	case OpAffine, OpAct, OpSoftmax, OpAdd, OpMultiply:
