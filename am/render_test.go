@@ -2,7 +2,6 @@ package am
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -23,14 +22,7 @@ func setup(t *testing.T) (*gpu.Device, *models.Plan, *models.Descriptor) {
 		}
 		t.Skip(err)
 	}
-	d, err := gpu.Open(gpu.Options{})
-	if err != nil {
-		if os.Getenv("CI") == "true" || !errors.Is(err, gpu.ErrNoAdapter) {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	t.Cleanup(d.Close)
+	d := testDevice(t)
 	m, err := models.LoadDir(mobilenet)
 	if err != nil {
 		t.Fatal(err)

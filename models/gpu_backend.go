@@ -29,13 +29,16 @@ func (g *GPU) Release() {
 
 func (g *GPU) keep(r interface{ Release() }) { g.own = append(g.own, r) }
 
-// Alloc implements Backend.
+// Alloc implements Backend. The buffer is zeroed from the host: a new
+// buffer's contents are undefined (on lavapipe, what a released buffer
+// left), and a buffer-clear command is not reliable in gogpu v0.34.5.
 func (g *GPU) Alloc(label string, n int) (*gpu.Buffer, error) {
 	b, err := g.D.NewBuffer(label, n)
-	if err == nil {
-		g.keep(b)
+	if err != nil {
+		return nil, err
 	}
-	return b, err
+	g.keep(b)
+	return b, b.Write(make([]float32, n))
 }
 
 // Const implements Backend.

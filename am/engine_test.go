@@ -1,0 +1,186 @@
+package am
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/models"
+)
+
+// tinyNet is a small fully convolutional classifier (conv, depthwise,
+// batch norm, ReLU6, 1×1 conv, global pooling, dense softmax) with random
+// weights: quick on both backends.
+func tinyNet(t *testing.T) (*models.Plan, *models.Descriptor) {
+	t.Helper()
+	type L = map[string]any
+	layer := func(class, name string, cfg L, in string) L {
+		cfg["name"] = name
+		inb := []any{}
+		if in != "" {
+			inb = []any{[]any{[]any{in, 0, 0, L{}}}}
+		}
+		return L{"class_name": class, "name": name, "config": cfg, "inbound_nodes": inb}
+	}
+	layers := []any{
+		layer("InputLayer", "in", L{"batch_input_shape": []any{nil, 16, 16, 3}}, ""),
+		layer("Conv2D", "c1", L{"filters": 8, "kernel_size": 3, "strides": 2, "padding": "same", "use_bias": true}, "in"),
+		layer("ReLU", "c1_relu", L{"max_value": 6}, "c1"),
+		layer("DepthwiseConv2D", "dw", L{"kernel_size": 3, "padding": "same", "use_bias": false}, "c1_relu"),
+		layer("BatchNormalization", "dw_bn", L{"epsilon": 0.001}, "dw"),
+		layer("ReLU", "dw_relu", L{"max_value": 6}, "dw_bn"),
+		layer("Conv2D", "pw", L{"filters": 12, "kernel_size": 1, "activation": "relu"}, "dw_relu"),
+		layer("GlobalAveragePooling2D", "gap", L{}, "pw"),
+		layer("Dense", "logits", L{"units": 10, "activation": "softmax"}, "gap"),
+	}
+	topo := L{"model_config": L{"class_name": "Model", "config": L{"name": "tiny", "layers": layers,
+		"input_layers": []any{[]any{"in", 0, 0}}, "output_layers": []any{[]any{"logits", 0, 0}}}}}
+	weights := []struct {
+		name  string
+		shape []int
+	}{
+		{"c1/kernel", []int{3, 3, 3, 8}}, {"c1/bias", []int{8}},
+		{"dw/depthwise_kernel", []int{3, 3, 8, 1}},
+		{"dw_bn/gamma", []int{8}}, {"dw_bn/beta", []int{8}}, {"dw_bn/moving_mean", []int{8}}, {"dw_bn/moving_variance", []int{8}},
+		{"pw/kernel", []int{1, 1, 8, 12}}, {"pw/bias", []int{12}},
+		{"logits/kernel", []int{12, 10}}, {"logits/bias", []int{10}},
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	var specs []any
+	var data []byte
+	for _, w := range weights {
+		specs = append(specs, L{"name": w.name, "shape": w.shape, "dtype": "float32"})
+		n := 1
+		for _, d := range w.shape {
+			n *= d
+		}
+		for range n {
+			v := float32(rng.NormFloat64() * 0.5)
+			if w.name == "dw_bn/moving_variance" {
+				v = float32(0.5 + rng.Float64())
+			}
+			data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+		}
+	}
+	doc, err := json.Marshal(L{"modelTopology": topo, "weightsManifest": []any{L{"paths": []string{"w.bin"}, "weights": specs}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := models.Load(context.Background(), models.Files{"model.json": doc, "w.bin": data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := models.Lower(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := models.InferDescriptor(m)
+	desc.Input.Range = [2]float64{-1, 1}
+	return p, &desc
+}
+
+// run steps an engine and returns its images and objective curves.
+func run[Buf, Op any](t *testing.T, e *Engine[Buf, Op], steps int) ([]float32, [][]float64) {
+	t.Helper()
+	for range steps {
+		if err := e.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	curves, err := e.Objectives(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := e.Images(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, curves
+}
+
+// maxRel is max|a−b| / max|b|.
+func maxRel(a, b []float64) float64 {
+	num, den := 0.0, 1e-30
+	for i := range b {
+		num = math.Max(num, math.Abs(a[i]-b[i]))
+		den = math.Max(den, math.Abs(b[i]))
+	}
+	if math.IsNaN(num) {
+		return math.Inf(1)
+	}
+	return num / den
+}
+
+func f64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+func testDevice(t *testing.T) *gpu.Device {
+	t.Helper()
+	d, err := gpu.Open(gpu.Options{})
+	if err != nil {
+		if os.Getenv("CI") == "true" || !errors.Is(err, gpu.ErrNoAdapter) {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+// TestGPUvsCPU runs the same render on both backends for 8 steps: the
+// images and every step's objective values agree within 1e-3 (relative to
+// their largest magnitude).
+func TestGPUvsCPU(t *testing.T) {
+	d := testDevice(t)
+	p, desc := tinyNet(t)
+	dir := make([]float32, 12)
+	for i := range dir {
+		dir[i] = float32(i%3) - 1
+	}
+	objs := []Objective{
+		Channel("pw", 5),
+		Neuron("c1_relu", 1, -1, -1).Minus(TV().Scale(0.5)),
+		LogSoftmax(4).Minus(L2().Scale(0.3)),
+		DeepDream("pw").Plus(Direction("pw", dir)).Minus(L1().Scale(0.1)),
+	}
+	for _, cfg := range []Config{
+		{Size: 16, Steps: 8, Seed: 1},
+		{Size: 16, Steps: 8, Seed: 2, Param: "pixel", Transforms: "jitter:3", Optimizer: "sgd", Momentum: 0.9, LR: 0.5,
+			GradBlur: 1, CenterBias: 0.4, BlurEvery: 3, BlurSigma: 0.5, Init: "mean"},
+		{Size: 16, Steps: 8, Seed: 3, Param: "pixel", Transforms: "none", Sampler: "langevin",
+			Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.01}},
+	} {
+		g, err := NewRenderer(d, p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gi, gc := run(t, g, cfg.Steps)
+		g.Release()
+		c, err := NewCPURenderer(p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ci, cc := run(t, c, cfg.Steps)
+		e := maxRel(f64(gi), f64(ci))
+		for i := range cc {
+			e = math.Max(e, maxRel(gc[i], cc[i]))
+		}
+		t.Logf("param %s, transforms %s, sampler %q: gpu vs cpu max rel diff %.3g over %d steps; objectives %.4g → %.4g, %.4g → %.4g",
+			cfg.Param, cfg.Transforms, cfg.Sampler, e, cfg.Steps, cc[0][0], cc[0][cfg.Steps-1], cc[1][0], cc[1][cfg.Steps-1])
+		if e > 1e-3 {
+			t.Errorf("%+v: gpu and cpu differ by %.3g (rel)", cfg, e)
+		}
+	}
+}
