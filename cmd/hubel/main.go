@@ -30,6 +30,8 @@ var commands = []command{
 	{"predict", "classify an image: logits and top-5 as JSON", cmdPredict},
 	{"grad", "gradient of an objective with respect to the input image", cmdGrad},
 	{"render", "synthesise images that excite units (activation maximisation)", cmdRender},
+	{"objective", "value of objectives on an image (any size, or grey), without transforms", cmdObjective},
+	{"montage", "lay PNG images out as one grid PNG", cmdMontage},
 	{"bench", "steps/s of the full AM step at batch 1 and 8", cmdBench},
 	{"train", "train a classifier on MNIST or Fashion-MNIST, write it as TF.js layers", cmdTrain},
 	{"eval", "accuracy of a model on the MNIST or Fashion-MNIST test set", cmdEval},

@@ -37,7 +37,18 @@ type loaded struct {
 	dev    *gpu.Device
 }
 
+// load loads the model and, for the gpu backend, opens the device.
 func (m *modelFlags) load() (*loaded, error) {
+	l, err := m.loadModel()
+	if err == nil && m.backend == "gpu" {
+		err = l.open()
+	}
+	return l, err
+}
+
+// loadModel loads the model without opening a device: call open before
+// running it on the gpu backend.
+func (m *modelFlags) loadModel() (*loaded, error) {
 	if m.dir == "" {
 		return nil, fmt.Errorf("-model DIR is required")
 	}
@@ -68,12 +79,15 @@ func (m *modelFlags) load() (*loaded, error) {
 			return nil, fmt.Errorf("-range %q: want lo,hi with lo < hi", m.rng)
 		}
 	}
-	if m.backend == "gpu" {
-		if l.dev, err = gpu.Open(gpu.Options{}); err != nil {
-			return nil, fmt.Errorf("%w (or use -backend cpu)", err)
-		}
-	}
 	return l, nil
+}
+
+// open opens the GPU device.
+func (l *loaded) open() (err error) {
+	if l.dev, err = gpu.Open(gpu.Options{}); err != nil {
+		return fmt.Errorf("%w (or use -backend cpu)", err)
+	}
+	return nil
 }
 
 func (l *loaded) close() {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
@@ -156,23 +157,32 @@ func writeImages(px []float32, n, size int, grid, dir string) error {
 		}
 	}
 	if grid != "" {
-		cols := int(math.Ceil(math.Sqrt(float64(n))))
-		rows := (n + cols - 1) / cols
-		const gap = 4
-		g := image.NewRGBA(image.Rect(0, 0, cols*(size+gap)-gap, rows*(size+gap)-gap))
-		for i := range g.Pix {
-			g.Pix[i] = 255
-		}
+		ims := make([]image.Image, n)
 		for i := range n {
-			im := toRGBA(px[i*one:(i+1)*one], size)
-			x0, y0 := (i%cols)*(size+gap), (i/cols)*(size+gap)
-			for y := range size {
-				for x := range size {
-					g.Set(x0+x, y0+y, im.At(x, y))
-				}
-			}
+			ims[i] = toRGBA(px[i*one:(i+1)*one], size)
 		}
-		return savePNG(grid, g)
+		return savePNG(grid, gridImage(ims, int(math.Ceil(math.Sqrt(float64(n))))))
 	}
 	return nil
+}
+
+// gridImage lays images out in rows of cols, on white with a 4-pixel gap;
+// each cell is as large as the largest image.
+func gridImage(ims []image.Image, cols int) *image.RGBA {
+	cw, ch := 0, 0
+	for _, im := range ims {
+		cw, ch = max(cw, im.Bounds().Dx()), max(ch, im.Bounds().Dy())
+	}
+	rows := (len(ims) + cols - 1) / cols
+	const gap = 4
+	g := image.NewRGBA(image.Rect(0, 0, cols*(cw+gap)-gap, rows*(ch+gap)-gap))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	for i, im := range ims {
+		x0, y0 := (i%cols)*(cw+gap), (i/cols)*(ch+gap)
+		b := im.Bounds()
+		draw.Draw(g, image.Rect(x0, y0, x0+b.Dx(), y0+b.Dy()), im, b.Min, draw.Src)
+	}
+	return g
 }
