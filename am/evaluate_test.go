@@ -9,11 +9,11 @@ import (
 	"github.com/hubelviz/hubel/models"
 )
 
-// TestEvaluateMatchesRenderer renders a batch without transforms at the
-// model's own size, so the network sees exactly the image Images returns,
-// and checks that Evaluate on the CPU backend's activations of that image
-// (float64, gpu/ref) gives the value the renderer's GPU kernels recorded
-// for it.
+// TestEvaluateMatchesRenderer renders a batch without transforms, so the
+// network runs at the image's size and sees exactly the image Images
+// returns, and checks that Evaluate on the CPU backend's activations of
+// that image (float64, gpu/ref; the plan resized likewise) gives the value
+// the renderer's GPU kernels recorded for it.
 func TestEvaluateMatchesRenderer(t *testing.T) {
 	d, p, desc := setup(t)
 	objs := []Objective{
@@ -22,7 +22,7 @@ func TestEvaluateMatchesRenderer(t *testing.T) {
 		DeepDream("conv_pw_9_relu"),
 		LogSoftmax(249).Plus(Softmax(1).Scale(2)).Minus(Logit(7)),
 	}
-	size := p.Model.Input.Shape[0]
+	const size = 64
 	const steps = 2
 	r, err := NewRenderer(d, p, desc, objs, Config{Size: size, Steps: steps, Seed: 5, Transforms: "none"})
 	if err != nil {
@@ -43,6 +43,10 @@ func TestEvaluateMatchesRenderer(t *testing.T) {
 		t.Fatal(err)
 	}
 	curves, err := r.Objectives(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = p.Resize(size, size)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,8 @@ func cmdObjective(args []string, stdout io.Writer) error {
 	mf.register(fs)
 	var specs multiFlag
 	fs.Var(&specs, "objective", "objective SPEC, as for render (repeat the flag)")
-	img := fs.String("image", "", "PNG or JPEG of any size, resized bilinearly (corners aligned) to the model's input; or grey: 0.5 in [0,1] everywhere")
+	img := fs.String("image", "", "PNG or JPEG of any size, resized bilinearly (corners aligned) to the network's input; or grey: 0.5 in [0,1] everywhere")
+	size := fs.Int("size", 0, "run the network at size×size (a model that takes any size); default: the model's input size")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,6 +55,14 @@ func cmdObjective(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer l.close()
+	if *size < 0 {
+		return fmt.Errorf("-size %d must be positive", *size)
+	}
+	if *size > 0 {
+		if l.plan, err = l.plan.Resize(*size, *size); err != nil {
+			return fmt.Errorf("-size %d: %w", *size, err)
+		}
+	}
 	targets, err := am.Targets(l.plan, objs)
 	if err != nil {
 		return err
@@ -105,12 +114,12 @@ func cmdObjective(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// anyImage reads an image of any size as the model's input: resized
-// bilinearly to the model's input size, the pixel grids' corners aligned
+// anyImage reads an image of any size as the input of l.plan: resized
+// bilinearly to the plan's input size, the pixel grids' corners aligned
 // (an image of the right size passes unchanged), in the model's range. The
 // name "grey" is a mid-grey image, 0.5 in [0, 1].
 func (l *loaded) anyImage(path string) ([]float32, error) {
-	s := l.model.Input.Shape
+	s := l.plan.Nodes[0].Shape
 	oh, ow := s[0], s[1]
 	if path == "grey" {
 		x := make([]float32, oh*ow*3)

@@ -124,6 +124,7 @@ func TestObjectiveErrors(t *testing.T) {
 		{[]string{"-model", mobilenet, "-objective", "logit:1", "-backend", "cpu", "-image", filepath.Join(dir, "missing.png")}, "missing.png"},
 		{[]string{"-model", mobilenet, "-objective", "logit:1", "-backend", "cpu", "-image", notImage}, "notes.png: image: unknown format"},
 		{[]string{"-model", mobilenet, "-objective", "logit:1", "-backend", "tpu", "-image", "grey"}, `-backend "tpu"`},
+		{append([]string{"-model", mobilenet, "-objective", "logit:1", "-size", "-2"}, grey...), "-size -2 must be positive"},
 		{[]string{"-model", dir, "-objective", "logit:1", "-backend", "cpu", "-image", "grey"}, "model.json"},
 	}
 	for _, c := range cases {

@@ -13,7 +13,10 @@
 #
 # Env: MODEL (default shared/models/mobilenet_v1_0.75_224 in ../shared or
 # ../../shared of the repo root), CHANNEL_SEED (1), SEED (1), STEPS (256),
-# SIZE (128), LAYERS ("relu bn"), STAGES ("render evaluate").
+# SIZE (128), LAYERS ("relu bn"), STAGES ("render evaluate"), EVAL_BACKEND
+# (cpu: `hubel objective` on gpu/ref, float64). The grey image and the final
+# PNGs are evaluated with the network at three sizes: the render's grid
+# (S+12), S and the model's own 224.
 # Writes OUTDIR/{relu,bn}/{0..15}.png, OUTDIR/{relu,bn}.png (4×4 grids),
 # the JSON of every command, and OUTDIR/summary.md.
 set -euo pipefail
@@ -28,6 +31,7 @@ STEPS=${STEPS:-256}
 SIZE=${SIZE:-128}
 LAYERS=${LAYERS:-relu bn}
 STAGES=${STAGES:-render evaluate}
+EVAL_BACKEND=${EVAL_BACKEND:-cpu}
 mkdir -p "$OUT"
 HUBEL=${HUBEL:-$OUT/hubel}
 [ -n "${HUBEL_PREBUILT:-}" ] || go build -o "$HUBEL" ./cmd/hubel
@@ -53,6 +57,12 @@ specs() { # LAYER-SUFFIX → one spec per channel
 	for u in $CHANNELS; do echo "conv_pw_${u%%:*}_$1:${u#*:}"; done
 }
 
+# Sizes the network runs at: the render's grid (Lucid's transforms turn an
+# S px image into S+12 px at scale 1, and hubel's renderer runs the network
+# at that size), the image's own size S, and the model's own input size.
+GRID=$((SIZE + 12))
+MODEL_SIZE=$(awk 'NR == 1 { gsub(/[][,]/, ""); print $3 }' "$OUT/layers.txt")
+
 for stage in $STAGES; do
 for kind in $LAYERS; do
 case $stage in
@@ -64,63 +74,72 @@ render)
 		-param fft -transforms lucid -lr 0.05 -out "$OUT/$kind.png" -out-dir "$OUT/$kind" -json >"$OUT/$kind.json"
 	echo "$(date -u +%T) rendered $kind" ;;
 evaluate)
+	echo "$(date -u +%T) evaluate $kind"
 	args=()
 	for s in $(specs "$kind"); do args+=(-objective "$s"); done
-	"$HUBEL" objective -model "$MODEL" -image grey "${args[@]}" -json >"$OUT/$kind.grey.json"
+	for sz in $GRID $SIZE $MODEL_SIZE; do
+		"$HUBEL" objective -model "$MODEL" -backend "$EVAL_BACKEND" -size "$sz" -image grey "${args[@]}" -json >"$OUT/$kind.grey.$sz.json"
+	done
 	i=0
 	for s in $(specs "$kind"); do
-		"$HUBEL" objective -model "$MODEL" -image "$OUT/$kind/$i.png" -objective "$s" -json >"$OUT/$kind/$i.objective.json"
+		for sz in $SIZE $MODEL_SIZE; do
+			"$HUBEL" objective -model "$MODEL" -backend "$EVAL_BACKEND" -size "$sz" -image "$OUT/$kind/$i.png" -objective "$s" -json >"$OUT/$kind/$i.$sz.json"
+		done
 		i=$((i + 1))
 	done ;;
 esac
 done
 done
 
-case " $STAGES " in *" evaluate "*)
-python3 - "$OUT" $LAYERS >"$OUT/summary.md" <<'PY'
+case " $STAGES " in *" evaluate "* | *" summary "*)
+python3 - "$OUT" "$GRID" "$SIZE" "$MODEL_SIZE" $LAYERS >"$OUT/summary.md" <<'PY'
 import json, math, statistics, sys
-out, kinds = sys.argv[1], sys.argv[2:]
-CAP = 6.0  # ReLU6
+out, grid, size, msize, kinds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+CAP = 6.0  # ReLU6 caps every activation, so a channel mean is at most 6
+def ratio(a, b):
+    return a / b if b > 0 else math.inf
+def fmt(r):
+    return '∞' if r == math.inf else f'{r:.2f}×'
 for kind in kinds:
     render = json.load(open(f'{out}/{kind}.json'))
-    grey = json.load(open(f'{out}/{kind}.grey.json'))['objectives']
+    grey = {sz: [o['value'] for o in json.load(open(f'{out}/{kind}.grey.{sz}.json'))['objectives']] for sz in (grid, size, msize)}
+    specs = [o['spec'] for o in json.load(open(f'{out}/{kind}.grey.{grid}.json'))['objectives']]
     rows = []
-    for i, g in enumerate(grey):
-        clean = json.load(open(f'{out}/{kind}/{i}.objective.json'))['objectives'][0]['value']
-        rows.append((g['spec'], g['value'], render['objective'][i][-1], clean))
-    def ratio(a, b):
-        return a / b if b > 0 else math.inf
-    print(f"### {kind}: {len(rows)} channels, {len(render['objective'][0])} steps, {render['steps_per_sec']:.3f} steps/s, {render['adapter']}\n")
-    cols = '| channel | grey | final (transforms) | final (clean) | clean / grey |'
-    if kind == 'relu':
-        cols += ' bound 6 / grey |'
-    print(cols)
-    print('|---' * (cols.count('|') - 1) + '|')
-    for spec, g, t, c in rows:
-        line = f'| {spec} | {g:.4f} | {t:.4f} | {c:.4f} | {ratio(c, g):.2f}× |'
+    for i, spec in enumerate(specs):
+        clean = {sz: json.load(open(f'{out}/{kind}/{i}.{sz}.json'))['objectives'][0]['value'] for sz in (size, msize)}
+        rows.append(dict(spec=spec, g=grey[grid][i], t=render['objective'][i][-1], gs=grey[size][i], cs=clean[size], gm=grey[msize][i], cm=clean[msize]))
+    steps = len(render['objective'][0])
+    print(f"### {kind}: {len(rows)} channels, {steps} steps, {render['steps_per_sec']:.3f} steps/s (batch {len(rows)}), {render['adapter']}\n")
+    print(f'A: final objective under the transforms (last step of the history; network at {grid} px) / grey at {grid} px. '
+          f'B: final {size} px PNG evaluated cleanly at {size} px / grey at {size} px. '
+          f'C: the PNG resized to {msize} px / grey at {msize} px.' + (f' Bound: {CAP:g} / grey at {grid} px (ReLU6).' if kind == 'relu' else '') + '\n')
+    head = f'| channel | grey@{grid} | final (transforms) | A | grey@{size} | clean@{size} | B | grey@{msize} | clean@{msize} | C |' + (' bound |' if kind == 'relu' else '')
+    print(head)
+    print('|---' * (head.count('|') - 1) + '|')
+    for r in rows:
+        line = f"| {r['spec']} | {r['g']:.3f} | {r['t']:.3f} | {fmt(ratio(r['t'], r['g']))} | {r['gs']:.3f} | {r['cs']:.3f} | {fmt(ratio(r['cs'], r['gs']))} | {r['gm']:.3f} | {r['cm']:.3f} | {fmt(ratio(r['cm'], r['gm']))} |"
         if kind == 'relu':
-            line += f' {ratio(CAP, g):.1f}× |'
+            line += f" {fmt(ratio(CAP, r['g']))} |"
         print(line)
-    mg = statistics.fmean(r[1] for r in rows)
-    mt = statistics.fmean(r[2] for r in rows)
-    mc = statistics.fmean(r[3] for r in rows)
-    med_c = statistics.median(ratio(r[3], r[1]) for r in rows)
-    med_t = statistics.median(ratio(r[2], r[1]) for r in rows)
-    line = f'| **mean** | {mg:.4f} | {mt:.4f} | {mc:.4f} | {ratio(mc, mg):.2f}× (ratio of means) |'
+    m = {k: statistics.fmean(r[k] for r in rows) for k in ('g', 't', 'gs', 'cs', 'gm', 'cm')}
+    line = f"| **mean** (ratio of means) | {m['g']:.3f} | {m['t']:.3f} | **{fmt(ratio(m['t'], m['g']))}** | {m['gs']:.3f} | {m['cs']:.3f} | **{fmt(ratio(m['cs'], m['gs']))}** | {m['gm']:.3f} | {m['cm']:.3f} | **{fmt(ratio(m['cm'], m['gm']))}** |"
     if kind == 'relu':
-        line += f' {ratio(CAP, mg):.1f}× |'
+        line += f" {fmt(ratio(CAP, m['g']))} |"
     print(line)
-    line = f'| **median of per-channel ratios** | | {med_t:.2f}× | {med_c:.2f}× | |'
+    med = lambda a, b: statistics.median(ratio(r[a], r[b]) for r in rows)
+    line = f"| **median of per-channel ratios** | | | **{fmt(med('t', 'g'))}** | | | **{fmt(med('cs', 'gs'))}** | | | **{fmt(med('cm', 'gm'))}** |"
     if kind == 'relu':
-        line += f' {statistics.median(ratio(CAP, r[1]) for r in rows):.1f}× |'
+        line += f" {fmt(statistics.median(ratio(CAP, r['g']) for r in rows))} |"
     print(line)
-    print(f'\nratio of means: transforms {ratio(mt, mg):.2f}×, clean {ratio(mc, mg):.2f}×; median of per-channel ratios: transforms {med_t:.2f}×, clean {med_c:.2f}×', end='')
+    print()
     if kind == 'relu':
-        reach = sum(1 for r in rows if ratio(CAP, r[1]) >= 10)
-        print(f'; 6/grey ≥ 10 for {reach}/{len(rows)} channels, bound on the ratio of means 6/{mg:.4f} = {ratio(CAP, mg):.2f}×', end='')
-    if any(r[1] <= 0 for r in rows):
-        print(f'; {sum(1 for r in rows if r[1] <= 0)} channels have grey ≤ 0 (ratio ∞ or meaningless)', end='')
-    print('\n')
+        reach = sum(1 for r in rows if ratio(CAP, r['g']) >= 10)
+        print(f"ReLU6 bound: 6 / grey ≥ 10 for {reach} of {len(rows)} channels; the ratio of means can be at most 6 / {m['g']:.3f} = {fmt(ratio(CAP, m['g']))}.\n")
+    neg = sum(1 for r in rows if r['g'] <= 0)
+    if neg:
+        print(f"{neg} of {len(rows)} channels are ≤ 0 on grey at {grid} px: their ratio is ∞ (grey = 0) or meaningless (grey < 0); for those the difference final − grey is the measure.\n")
+    diff = statistics.fmean(r['t'] - r['g'] for r in rows)
+    print(f"Mean rise under the transforms (final − grey@{grid}): {diff:.3f}.\n")
 PY
 cat "$OUT/summary.md" ;;
 esac

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The survey's Table (Nguyen, Yosinski, Clune, Table in Sec. 4.2), measured:
 # 10 ImageNet classes drawn at random (seeded), each rendered for 192 steps at
-# 224 px with Lucid's defaults (FFT, decay 1, colour decorrelation, Lucid
-# transforms, Adam 0.05, 16 redirected steps) through the logit, the softmax
+# 224 px with Lucid's defaults otherwise (FFT, decay 1, colour decorrelation,
+# Lucid transforms, Adam 0.05, 16 redirected steps) through the logit, the softmax
 # and the log-softmax of the class; every final PNG classified by
 # `hubel predict`. One batch of 10 per variant, same render seed, so the three
 # variants of a class start from the same spectrum and see the same transforms.
@@ -10,8 +10,9 @@
 #   docs/measure/table.sh [OUTDIR]      (default artifacts/table)
 #
 # Env: MODEL (default shared/models/mobilenet_v1_0.75_224 in ../shared or
-# ../../shared of the repo root), CLASS_SEED (1), SEED (1), STEPS (192), SIZE (224), STAGES ("render
-# classify figure"). Writes OUTDIR/{logit,softmax,logsoftmax}/{0..9}.png, the
+# ../../shared of the repo root), CLASS_SEED (1), SEED (1), STEPS (192),
+# SIZE (224), STAGES ("render classify figure"), EVAL_BACKEND (cpu: `hubel
+# predict` on gpu/ref, float64). Writes OUTDIR/{logit,softmax,logsoftmax}/{0..9}.png, the
 # render JSON, the predictions, OUTDIR/summary.md and OUTDIR/table.png.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +25,8 @@ SEED=${SEED:-1}
 STEPS=${STEPS:-192}
 SIZE=${SIZE:-224}
 STAGES=${STAGES:-render classify figure}
-VARIANTS="logit softmax logsoftmax"
+VARIANTS=${VARIANTS:-logit softmax logsoftmax}
+EVAL_BACKEND=${EVAL_BACKEND:-cpu}
 mkdir -p "$OUT"
 HUBEL=${HUBEL:-$OUT/hubel}
 [ -n "${HUBEL_PREBUILT:-}" ] || go build -o "$HUBEL" ./cmd/hubel
@@ -33,26 +35,9 @@ HUBEL=${HUBEL:-$OUT/hubel}
 CLASSES=$(python3 -c "import random; print(*random.Random($CLASS_SEED).sample(range(1000), 10))")
 echo "classes (seed $CLASS_SEED): $CLASSES" | tee "$OUT/classes.txt"
 
-for stage in $STAGES; do
-case $stage in
-render)
-	for v in $VARIANTS; do
-		args=()
-		for c in $CLASSES; do args+=(-objective "$v:$c"); done
-		echo "$(date -u +%T) render $v"
-		"$HUBEL" render -model "$MODEL" "${args[@]}" -steps "$STEPS" -size "$SIZE" -seed "$SEED" \
-			-param fft -transforms lucid -lr 0.05 -out-dir "$OUT/$v" -json >"$OUT/$v.json"
-	done ;;
-classify)
-	for v in $VARIANTS; do
-		i=0
-		for c in $CLASSES; do
-			"$HUBEL" predict -model "$MODEL" -image "$OUT/$v/$i.png" -json >"$OUT/$v/$i.predict.json"
-			i=$((i + 1))
-		done
-	done
-	python3 - "$OUT" "$MODEL" $CLASSES >"$OUT/summary.md" <<'PY'
-import json, math, sys
+summary() {
+python3 - "$OUT" "$MODEL" $CLASSES >"$OUT/summary.md" <<'PY'
+import json, math, statistics, sys
 out, model, classes = sys.argv[1], sys.argv[2], [int(c) for c in sys.argv[3:]]
 labels = [l.split(' ', 1)[1].strip().split(',')[0] for l in open(model + '/../../labels/imagenet_synset_words.txt')]
 variants = ['logit', 'softmax', 'logsoftmax']
@@ -79,10 +64,33 @@ for i, c in enumerate(classes):
     print(f'| {c} {labels[c]} | ' + ' | '.join(cells) + ' |')
 print('| **top-1 = target** | ' + ' | '.join(f'**{hits[v]}/{len(classes)}**' for v in variants) + ' |')
 print('| mean p(target) | ' + ' | '.join(f'{sum(r[2] for r in rows[v]) / len(classes):.3f}' for v in variants) + ' |')
-print('| median p(target) | ' + ' | '.join(f'{sorted(r[2] for r in rows[v])[len(classes) // 2 - 1:len(classes) // 2 + 1][0] / 2 + sorted(r[2] for r in rows[v])[len(classes) // 2 - 1:len(classes) // 2 + 1][1] / 2:.3f}' for v in variants) + ' |')
+print('| median p(target) | ' + ' | '.join(f'{statistics.median(r[2] for r in rows[v]):.3f}' for v in variants) + ' |')
 print('| final objective under transforms (mean) | ' + ' | '.join(f'{sum(r[5] for r in rows[v]) / len(classes):.3f}' for v in variants) + ' |')
 PY
-	cat "$OUT/summary.md" ;;
+cat "$OUT/summary.md"
+}
+
+for stage in $STAGES; do
+case $stage in
+render)
+	for v in $VARIANTS; do
+		args=()
+		for c in $CLASSES; do args+=(-objective "$v:$c"); done
+		echo "$(date -u +%T) render $v"
+		"$HUBEL" render -model "$MODEL" "${args[@]}" -steps "$STEPS" -size "$SIZE" -seed "$SEED" \
+			-param fft -transforms lucid -lr 0.05 -out-dir "$OUT/$v" -json >"$OUT/$v.json"
+	done ;;
+classify)
+	for v in $VARIANTS; do
+		i=0
+		for c in $CLASSES; do
+			"$HUBEL" predict -model "$MODEL" -backend "$EVAL_BACKEND" -image "$OUT/$v/$i.png" -json >"$OUT/$v/$i.predict.json"
+			i=$((i + 1))
+		done
+	done
+	summary ;;
+summary)
+	summary ;;
 figure)
 	files=()
 	for v in $VARIANTS; do for i in $(seq 0 9); do files+=("$OUT/$v/$i.png"); done; done
