@@ -19,7 +19,7 @@ func Targets(p *models.Plan, objs []Objective) ([]*models.Node, error) {
 			if err != nil {
 				return nil, fmt.Errorf("am: objective %d (%s): %w", i, o, err)
 			}
-			if !seen[n] {
+			if n != nil && !seen[n] {
 				seen[n] = true
 				out = append(out, n)
 			}
@@ -40,14 +40,18 @@ func Evaluate(p *models.Plan, o Objective, act func(*models.Node) []float32) (fl
 		if err != nil {
 			return 0, fmt.Errorf("am: objective %s: %w", o, err)
 		}
+		if n == nil {
+			return 0, fmt.Errorf("am: objective %s: the image term %s is not supported by Evaluate", o, t.Kind)
+		}
 		// setIndex checks the term against the layer and resolves defaults
 		// (a neuron's centre) exactly as the renderer does.
-		g := &group{idx: make([]float32, 3), weights: make([]float64, 1)}
+		c := n.Shape[len(n.Shape)-1]
+		g := &group[[]float64, func()]{idx: make([]float32, max(3, c)), weights: make([]float64, 1)}
 		if err := g.setIndex(0, t, n); err != nil {
 			return 0, fmt.Errorf("am: objective %s: %w", o, err)
 		}
 		x := act(n)
-		h, w, c := 1, 1, n.Shape[len(n.Shape)-1]
+		h, w := 1, 1
 		if len(n.Shape) == 3 {
 			h, w = n.Shape[0], n.Shape[1]
 		}
@@ -71,6 +75,12 @@ func Evaluate(p *models.Plan, o Objective, act func(*models.Node) []float32) (fl
 			val = ref.Neuron(1, h, w, c, [][3]int{{int(g.idx[0]), int(g.idx[1]), int(g.idx[2])}}, xs)[0]
 		case KindDeepDream:
 			val = ref.MeanSquare(1, xs)[0]
+		case KindDirection:
+			for pos := range h * w {
+				for k, d := range g.idx[:c] {
+					val += xs[pos*c+k] * float64(d) / float64(h*w)
+				}
+			}
 		default:
 			return 0, fmt.Errorf("am: objective %s: %s is not supported by Evaluate", o, t.Kind)
 		}

@@ -16,10 +16,14 @@ import (
 // the renderer's GPU kernels recorded for it.
 func TestEvaluateMatchesRenderer(t *testing.T) {
 	d, p, desc := setup(t)
+	dir := make([]float32, 384)
+	for i := range dir {
+		dir[i] = float32(i%7) - 3
+	}
 	objs := []Objective{
 		Channel("conv_pw_7_relu", 12),
 		Neuron("conv_pw_5_relu", 20, -1, -1).Plus(Channel("conv_pw_5_bn", 3).Scale(-0.5)),
-		DeepDream("conv_pw_9_relu"),
+		DeepDream("conv_pw_9_relu").Plus(Direction("conv_pw_9_relu", dir)),
 		LogSoftmax(249).Plus(Softmax(1).Scale(2)).Minus(Logit(7)),
 	}
 	const size = 64
@@ -112,6 +116,8 @@ func TestEvaluateErrors(t *testing.T) {
 		{Neuron("conv_pw_7_relu", 1, 14, 0), zeros, "outside conv_pw_7_relu"},
 		{Logit(1000), zeros, "1000 is out of range"},
 		{Diversity("conv_pw_7_relu"), zeros, "not supported"},
+		{Channel("conv_pw_7_relu", 1).Minus(L2()), zeros, "image term l2 is not supported"},
+		{Direction("conv_pw_7_relu", make([]float32, 3)), zeros, "has 3 values"},
 		{Channel("conv_pw_7_relu", 1), func(*models.Node) []float32 { return make([]float32, 5) }, "has 5 activations"},
 	}
 	for _, c := range cases {
