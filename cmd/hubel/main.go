@@ -36,6 +36,7 @@ var commands = []command{
 	{"train", "train a classifier on MNIST or Fashion-MNIST, write it as TF.js layers", cmdTrain},
 	{"eval", "accuracy of a model on the MNIST or Fashion-MNIST test set", cmdEval},
 	{"topk", "the 9 test images that excite each unit most (dataset examples)", cmdTopK},
+	{"train-generator", "train DGN-AM's generator and PPGN's prior for a trained MNIST/Fashion-MNIST classifier", cmdTrainGenerator},
 	{"serve", "serve the built site/ folder over HTTP (gzip-aware, for the browser version)", cmdServe},
 }
 
