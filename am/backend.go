@@ -41,6 +41,8 @@ type Backend[Buf, Op any] interface {
 	AXPBY(z, x, y Buf, a, b float64) (Op, error)
 	// Mul is z = x ⊙ y.
 	Mul(z, x, y Buf) (Op, error)
+	// Clamp is z = min(max(z, lo), hi) in place, elementwise bounds.
+	Clamp(z, lo, hi Buf) (Op, error)
 	GEMM(s gpu.GEMMShape, c, a, b Buf) (Op, error)
 
 	ChannelMean(s gpu.NHWC, x, idx, out Buf) (Op, error)

@@ -140,6 +140,14 @@ func (CPUBackend) Mul(z, x, y []float64) (func(), error) {
 	return into(z, false, func() []float64 { return ref.Mul(x, y) }), nil
 }
 
+// Clamp implements Backend.
+func (CPUBackend) Clamp(z, lo, hi []float64) (func(), error) {
+	if len(lo) != len(z) || len(hi) != len(z) {
+		return nil, fmt.Errorf("am: clamp of %d floats between %d and %d bounds", len(z), len(lo), len(hi))
+	}
+	return func() { copy(z, ref.Clamp(z, lo, hi)) }, nil
+}
+
 // GEMM implements Backend (densely packed problems only).
 func (CPUBackend) GEMM(s gpu.GEMMShape, c, a, b []float64) (func(), error) {
 	if s.StrideA != 0 || s.StrideB != 0 || s.StrideC != 0 || s.OffsetA != 0 || s.OffsetB != 0 || s.OffsetC != 0 {

@@ -124,6 +124,9 @@ func (g *GPUBackend) AXPBY(z, x, y *gpu.Buffer, a, b float64) (gpu.Op, error) {
 // Mul implements Backend.
 func (g *GPUBackend) Mul(z, x, y *gpu.Buffer) (gpu.Op, error) { return g.keep(g.D.Mul(z, x, y)) }
 
+// Clamp implements Backend.
+func (g *GPUBackend) Clamp(z, lo, hi *gpu.Buffer) (gpu.Op, error) { return g.keep(g.D.Clamp(z, lo, hi)) }
+
 // GEMM implements Backend.
 func (g *GPUBackend) GEMM(s gpu.GEMMShape, c, a, b *gpu.Buffer) (gpu.Op, error) {
 	return g.keep(g.D.GEMM(s, c, a, b, nil))

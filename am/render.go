@@ -17,7 +17,10 @@ type Config struct {
 	Steps int     // optimisation steps (512)
 	LR    float64 // the optimiser's learning rate (0.05)
 	Seed  uint64
-	// Param is "fft" (Lucid's Fourier spectrum, decay power 1) or "pixel".
+	// Param is "fft" (Lucid's Fourier spectrum, decay power 1), "pixel",
+	// or, for a model that ships a generator (Code.Generator), "dgn"
+	// (DGN-AM: the generator's code is optimised) or "ppgn" (the Langevin
+	// sampler of Eq. 11 in code space, step sizes Langevin). See CodeConfig.
 	Param string
 	// Transforms is "lucid" (pad 12, jitter 8, scale, rotate, jitter 4),
 	// "jitter:N" (only a random crop N pixels smaller in each dimension,
@@ -59,6 +62,9 @@ type Config struct {
 	// sampler (its Eq. 11) in pixel space (see Langevin).
 	Sampler string
 	Langevin
+
+	// Code holds the settings of "dgn" and "ppgn".
+	Code CodeConfig
 }
 
 // Langevin holds the step sizes of the survey's Eq. 11,
@@ -114,8 +120,8 @@ func (c Config) check() error {
 	switch {
 	case c.Size < 8 || c.Size > 2048:
 		return bad("size %d: want 8..2048", c.Size)
-	case c.Param != "fft" && c.Param != "pixel":
-		return bad("param %q: want fft or pixel", c.Param)
+	case c.Param != "fft" && c.Param != "pixel" && !c.code():
+		return bad("param %q: want fft, pixel, dgn or ppgn", c.Param)
 	case c.Optimizer != "adam" && c.Optimizer != "sgd":
 		return bad("optimizer %q: want adam or sgd", c.Optimizer)
 	case !(c.Momentum >= 0 && c.Momentum < 1):
@@ -140,7 +146,7 @@ func (c Config) check() error {
 		return bad("sampler %q: want langevin (or none)", c.Sampler)
 	case c.Sampler == "langevin" && c.Param != "pixel":
 		return bad("the Langevin sampler runs in pixel space: use the pixel parameter")
-	case c.Sampler == "langevin" && !(c.Eps1 >= 0 && c.Eps2 >= 0 && c.Eps3 >= 0 && !math.IsInf(c.Eps1+c.Eps2+c.Eps3, 0)):
+	case (c.Sampler == "langevin" || c.Param == "ppgn") && !(c.Eps1 >= 0 && c.Eps2 >= 0 && c.Eps3 >= 0 && !math.IsInf(c.Eps1+c.Eps2+c.Eps3, 0)):
 		return bad("langevin step sizes ε1 %v, ε2 %v, ε3 %v: want finite and ≥ 0", c.Eps1, c.Eps2, c.Eps3)
 	}
 	for i, m := range c.Mean {
@@ -193,6 +199,7 @@ type Engine[Buf, Op any] struct {
 	modelH, modelW                                           int // the network's input grid
 	matsHost                                                 []float32
 	jitter                                                   int // "jitter:N": N; otherwise 0
+	code                                                     *codeParam[Buf, Op]
 }
 
 // Renderer is the render loop on the GPU: every step one command buffer,
@@ -256,12 +263,17 @@ func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.De
 	}
 	B := len(objs)
 	in := p.Nodes[0].Shape
-	if len(in) != 3 || in[2] != 3 {
+	if cfg.code() {
+		if err := cfg.Code.check(cfg.Param, p, desc); err != nil {
+			return nil, err
+		}
+	} else if len(in) != 3 || in[2] != 3 {
 		return nil, fmt.Errorf("am: the model's input %v is not an RGB image", in)
 	}
 	// The network runs at the size of the transforms' output (at scale 1),
 	// as Lucid feeds it, when the model takes any size; otherwise at its own.
-	if q, err := p.Resize(cfg.gridSize(jitter), cfg.gridSize(jitter)); err == nil {
+	// A generator's images have the model's own size.
+	if q, err := p.Resize(cfg.gridSize(jitter), cfg.gridSize(jitter)); err == nil && !cfg.code() {
 		p = q
 		in = p.Nodes[0].Shape
 	}
@@ -313,6 +325,9 @@ func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.De
 	}
 	if r.g, err = models.Build(models.Backend[Buf, Op](be), p, B, targets, true); err != nil {
 		return nil, err
+	}
+	if cfg.code() {
+		return r, r.prepareCode()
 	}
 	if err := r.prepareImage(); err != nil {
 		return nil, err
@@ -829,6 +844,9 @@ func (r *Engine[Buf, Op]) Step() error {
 	if r.step >= r.cfg.Steps {
 		return fmt.Errorf("am: all %d steps done", r.cfg.Steps)
 	}
+	if r.code != nil {
+		return r.codeStep()
+	}
 	if err := r.drawTransforms(); err != nil {
 		return err
 	}
@@ -847,23 +865,9 @@ func (r *Engine[Buf, Op]) Step() error {
 		ops = append(ops, r.spectralFwd)
 	}
 	ops = append(ops, r.toRGB, r.resample, r.toRange)
-	ops = append(ops, r.g.Forward...)
-	for k, g := range r.groups {
-		if g.node == nil {
-			ops = append(ops, g.value) // image terms: their gradient comes later
-		} else {
-			ops = append(ops, g.value, g.grad)
-		}
-		cp, err := r.be.CopyAt(r.history, (r.step*len(r.groups)+k)*r.batch, g.out)
-		if err != nil {
-			return err
-		}
-		ops = append(ops, cp)
-	}
-	if r.step < r.cfg.RedirectSteps {
-		ops = append(ops, r.g.BackwardRedirect...)
-	} else {
-		ops = append(ops, r.g.Backward...)
+	ops, err := r.networkOps(ops, r.step < r.cfg.RedirectSteps)
+	if err != nil {
+		return err
 	}
 	ops = append(ops, r.fromRange, r.resampleB)
 	ops = append(ops, r.imageTerms...)
@@ -883,6 +887,33 @@ func (r *Engine[Buf, Op]) Step() error {
 	r.step++
 	return nil
 }
+
+// networkOps appends the network's forward pass from its input, every
+// objective's value (copied into the history) and gradient, and the
+// backward pass to the input's gradient.
+func (r *Engine[Buf, Op]) networkOps(ops []Op, redirect bool) ([]Op, error) {
+	ops = append(ops, r.g.Forward...)
+	for k, g := range r.groups {
+		if g.node == nil {
+			ops = append(ops, g.value) // image terms: their gradient comes later
+		} else {
+			ops = append(ops, g.value, g.grad)
+		}
+		cp, err := r.be.CopyAt(r.history, (r.step*len(r.groups)+k)*r.batch, g.out)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, cp)
+	}
+	if redirect {
+		return append(ops, r.g.BackwardRedirect...), nil
+	}
+	return append(ops, r.g.Backward...), nil
+}
+
+// Size is the side in pixels of the images Images returns (for "dgn" and
+// "ppgn", the generator's).
+func (r *Engine[Buf, Op]) Size() int { return r.cfg.Size }
 
 // StepsDone is the number of steps run.
 func (r *Engine[Buf, Op]) StepsDone() int { return r.step }
@@ -920,6 +951,9 @@ func (r *Engine[Buf, Op]) Objectives(ctx context.Context) ([][]float64, error) {
 // Images renders the current parameters and reads the images back: NHWC
 // float32 in [0, 1], size×size×3 each.
 func (r *Engine[Buf, Op]) Images(ctx context.Context) ([]float32, error) {
+	if r.code != nil {
+		return r.codeImages(ctx)
+	}
 	var ops []Op
 	if r.cfg.Param == "fft" {
 		ops = append(ops, r.spectralFwd)

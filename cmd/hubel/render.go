@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hubelviz/hubel/am"
+	"github.com/hubelviz/hubel/models"
 )
 
 // multiFlag collects a repeated flag.
@@ -35,7 +36,13 @@ func cmdRender(args []string, stdout io.Writer) error {
 	steps := fs.Int("steps", def.Steps, "optimisation steps")
 	size := fs.Int("size", def.Size, "image size in pixels")
 	seed := fs.Uint64("seed", 0, "random seed")
-	param := fs.String("param", def.Param, "fft or pixel")
+	param := fs.String("param", def.Param, "fft, pixel, dgn (DGN-AM) or ppgn (needs a model that ships a generator and prior)")
+	dc, dl := am.DefaultCode()
+	eps1 := fs.Float64("eps1", dl.Eps1, "ppgn: step towards the prior's reconstruction R(h)")
+	eps2 := fs.Float64("eps2", dl.Eps2, "ppgn: step along the objective's gradient")
+	eps3 := fs.Float64("eps3", dl.Eps3, "ppgn: standard deviation of the noise added to h")
+	decay := fs.Float64("decay", dc.Decay, "dgn: L2 weight on the code h")
+	initCode := fs.String("init", dc.Init, "dgn, ppgn: first code: random or mean")
 	transforms := fs.String("transforms", def.Transforms, "lucid, none, or jitter:N (a random crop N pixels smaller)")
 	lr := fs.Float64("lr", def.LR, "Adam learning rate")
 	out := fs.String("out", "", "write all images as one grid PNG")
@@ -67,6 +74,14 @@ func cmdRender(args []string, stdout io.Writer) error {
 	}
 	defer l.close()
 	cfg := am.Config{Size: *size, Steps: *steps, Seed: *seed, Param: *param, Transforms: *transforms, LR: *lr, RedirectSteps: 16}
+	if *param == "dgn" || *param == "ppgn" {
+		gen, err := models.LoadGenerative(context.Background(), models.Dir(mf.dir), l.desc, l.model)
+		if err != nil {
+			return fmt.Errorf("-param %s: %w", *param, err)
+		}
+		cfg.Code = am.CodeConfig{Generator: gen, Decay: *decay, Init: *initCode}
+		cfg.Langevin = am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}
+	}
 	r, err := am.NewRenderer(l.dev, l.plan, l.desc, objs, cfg)
 	if err != nil {
 		return fmt.Errorf("%w", err)
@@ -94,7 +109,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeImages(imgs, len(objs), *size, *out, *outDir); err != nil {
+	if err := writeImages(imgs, len(objs), r.Size(), *out, *outDir); err != nil {
 		return fmt.Errorf("%w", err)
 	}
 	if *asJSON {

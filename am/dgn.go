@@ -1,0 +1,318 @@
+package am
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/models"
+)
+
+// CodeConfig holds the settings of the code parameterisations, "dgn" and
+// "ppgn" (the survey's sections 3 and 4). In both the parameter is a code
+// h of the classifier's code layer (its penultimate layer, say), the image
+// is G(h) for the generator G shipped with the model, and gradients flow
+// back through the classifier and G to h.
+//
+// DGN-AM ("dgn") takes optimiser steps (Config.Optimizer, LR) on the
+// objective minus Decay·‖h‖²/2, then clips h to the range the codes of
+// real images span.
+//
+// PPGN ("ppgn") runs the survey's Eq. 11 in code space with the step sizes
+// of Config.Langevin, the prior being the denoising autoencoder R shipped
+// with the model (DAEPrior):
+//
+//	h ← h + ε1·(R(h) − h) + ε2·∂objective/∂h + N(0, ε3²)
+//
+// then clips h as DGN-AM does. With a log-softmax class objective the ε2
+// term is ∂log p(y=c|G(h))/∂h, the paper's sampler.
+type CodeConfig struct {
+	// Generator is the model's generator, its code statistics and its
+	// prior (models.LoadGenerative).
+	Generator *models.Generative
+	// Decay is DGN-AM's L2 weight on h.
+	Decay float64
+	// Init is "random" (each unit drawn from N(mean, std²) of the real
+	// codes, then clipped; different per image and seed) or "mean" (the
+	// mean code).
+	Init string
+}
+
+// DefaultCode returns the code settings `hubel render` uses unless told
+// otherwise, and PPGN's step sizes.
+func DefaultCode() (CodeConfig, Langevin) {
+	return CodeConfig{Decay: 1e-3, Init: "random"}, Langevin{Eps1: 0.1, Eps2: 1, Eps3: 0.5}
+}
+
+func (c Config) code() bool { return c.Param == "dgn" || c.Param == "ppgn" }
+
+func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor) error {
+	g := c.Generator
+	if g == nil {
+		return fmt.Errorf("am: param %s: model %q has no generator (its descriptor needs a \"generator\" field)", param, desc.Name)
+	}
+	if param == "ppgn" && g.Prior == nil {
+		return fmt.Errorf("am: param ppgn: model %q has no prior on codes (its descriptor needs a \"prior\" field naming the denoising autoencoder's folder)", desc.Name)
+	}
+	if c.Init == "" {
+		c.Init = "random"
+	}
+	if c.Init != "random" && c.Init != "mean" {
+		return fmt.Errorf("am: code init %q: want random or mean", c.Init)
+	}
+	if !(c.Decay >= 0 && c.Decay < 1e6) {
+		return fmt.Errorf("am: code decay %v: want ≥ 0", c.Decay)
+	}
+	out, err := g.G.Node(g.G.Model.Output.Name)
+	if err != nil {
+		return err
+	}
+	in := p.Nodes[0].Shape
+	if !slices.Equal(out.Shape, in) {
+		return fmt.Errorf("am: the generator's output %v is not the model's input %v", out.Shape, in)
+	}
+	if len(in) != 3 || in[0] != in[1] || (in[2] != 1 && in[2] != 3) {
+		return fmt.Errorf("am: param %s: the model's input %v is not a square grey or RGB image", param, in)
+	}
+	return nil
+}
+
+// codeParam is the state of a "dgn" or "ppgn" render.
+type codeParam[Buf, Op any] struct {
+	gg       *models.Graph[Buf, Op] // the generator, for the batch
+	out      *models.Node           // its image
+	h, dh    Buf                    // the codes [B][D] and their gradient (the generator's input and its gradient)
+	lo, hi   Buf                    // clipping bounds, per unit, repeated per image
+	channels int
+	// toModel puts G(h) into the classifier's input range; fromModel takes
+	// the input gradient back to G's output.
+	toModel, fromModel []Op
+	// update is DGN-AM's decay and optimiser step or PPGN's Langevin step,
+	// then the clipping.
+	update []Op
+}
+
+// repeat returns v repeated n times.
+func repeat(v []float32, n int) []float32 {
+	out := make([]float32, 0, n*len(v))
+	for range n {
+		out = append(out, v...)
+	}
+	return out
+}
+
+// prepareCode lays out the generator for the batch, the glue between it
+// and the classifier, the objectives, the update and the first codes.
+func (r *Engine[Buf, Op]) prepareCode() error {
+	for _, g := range r.groups {
+		if g.node == nil {
+			return fmt.Errorf("am: param %s: image terms (%s) are not supported on a generator's images", r.cfg.Param, g.kind)
+		}
+	}
+	be, cc := r.be, r.cfg.Code
+	gen := cc.Generator
+	c := &codeParam[Buf, Op]{}
+	r.code = c
+	var err error
+	if c.out, err = gen.G.Node(gen.G.Model.Output.Name); err != nil {
+		return err
+	}
+	c.channels = c.out.Shape[2]
+	r.cfg.Size = c.out.Shape[0]
+	B := r.batch
+	if c.gg, err = models.Build(models.Backend[Buf, Op](be), gen.G, B, []*models.Node{c.out}, true); err != nil {
+		return fmt.Errorf("am: generator: %w", err)
+	}
+	c.h, c.dh = c.gg.Input, c.gg.Grad[c.gg.Plan.Nodes[0]]
+	var err1, err2, err3 error
+	c.lo, err1 = r.upload("code.low", repeat(gen.Code.Low, B))
+	c.hi, err2 = r.upload("code.high", repeat(gen.Code.High, B))
+	if err := firstErr(err1, err2); err != nil {
+		return err
+	}
+	clamp, err := be.Clamp(c.h, c.lo, c.hi)
+	if err != nil {
+		return err
+	}
+	img, in, din := c.gg.Out[c.out], r.g.Input, r.g.Grad[r.g.Plan.Nodes[0]]
+	scale := r.hi - r.lo
+	toIn, err1 := be.AXPBY(in, img, img, scale, 0)
+	toRange, err2 := be.ScaleShift(in, 1, r.lo)
+	back, err3 := be.AXPBY(c.gg.Seed[c.out], din, din, scale, 0)
+	if err := firstErr(err1, err2, err3); err != nil {
+		return err
+	}
+	c.toModel, c.fromModel = []Op{toIn, toRange}, []Op{back}
+	if err := r.prepareObjectives(); err != nil {
+		return err
+	}
+	if r.cfg.Param == "ppgn" {
+		err = r.preparePPGN(c)
+	} else {
+		err = r.prepareDGN(c)
+	}
+	if err != nil {
+		return err
+	}
+	c.update = append(c.update, clamp)
+	return r.initCode(c, clamp)
+}
+
+// prepareDGN prepares dh += Decay·h and the optimiser's step on h.
+func (r *Engine[Buf, Op]) prepareDGN(c *codeParam[Buf, Op]) error {
+	be := r.be
+	n := r.batch * r.code.gg.Plan.Nodes[0].Shape[0]
+	t, err := be.Alloc("code.scratch", n)
+	if err != nil {
+		return err
+	}
+	decay, err1 := be.AXPBY(t, c.dh, c.h, 1, r.cfg.Code.Decay)
+	back, err2 := be.Copy(c.dh, t)
+	if err := firstErr(err1, err2); err != nil {
+		return err
+	}
+	r.param, r.dparam, r.paramLen = c.h, c.dh, n
+	if err := r.prepareOptimizer(); err != nil {
+		return err
+	}
+	c.update = append([]Op{decay, back}, r.update...)
+	return nil
+}
+
+// DAEPrior is PPGN's learned prior on codes: a denoising autoencoder R, whose
+// reconstruction error approximates the gradient of the log-density of the
+// codes it was trained on, R(h) − h ∝ ∂log p(h)/∂h (Alain and Bengio; the
+// survey's Eq. 11, ε1 term).
+type DAEPrior[Buf, Op any] struct {
+	R *models.Plan
+}
+
+// LogGrad implements Prior: grad += coef·(R(x) − x), x the batch of codes
+// (s.N codes of s.C units).
+func (p DAEPrior[Buf, Op]) LogGrad(be Backend[Buf, Op], s gpu.NHWC, x, grad Buf, coef float64) (Op, error) {
+	out, err := p.R.Node(p.R.Model.Output.Name)
+	if err != nil {
+		return *new(Op), err
+	}
+	g, err := models.Build(models.Backend[Buf, Op](be), p.R, s.N, []*models.Node{out}, false)
+	if err != nil {
+		return *new(Op), fmt.Errorf("am: prior: %w", err)
+	}
+	t, err := be.Alloc("prior.scratch", s.Len())
+	if err != nil {
+		return *new(Op), err
+	}
+	in, err1 := be.Copy(g.Input, x)
+	diff, err2 := be.AXPBY(t, g.Out[out], x, coef, -coef)
+	acc, err3 := be.Accumulate(grad, t)
+	if err := firstErr(err1, err2, err3); err != nil {
+		return *new(Op), err
+	}
+	return be.Seq(append(append([]Op{in}, g.Forward...), diff, acc)...), nil
+}
+
+// preparePPGN prepares the Langevin step of Eq. 11 on h with the DAE prior.
+func (r *Engine[Buf, Op]) preparePPGN(c *codeParam[Buf, Op]) error {
+	D := c.gg.Plan.Nodes[0].Shape[0]
+	s := gpu.NHWC{N: r.batch, H: 1, W: 1, C: D}
+	up, noise, err := LangevinUpdate(r.be, Prior[Buf, Op](DAEPrior[Buf, Op]{R: r.cfg.Code.Generator.Prior}), s, c.h, c.dh, r.cfg.Langevin, r.cfg.Seed^langevinSeed)
+	if err != nil {
+		return err
+	}
+	c.update, r.noise = []Op{up}, noise
+	return nil
+}
+
+// initCode writes the first codes: the mean code, or per unit a draw from
+// N(mean, std²), clipped.
+func (r *Engine[Buf, Op]) initCode(c *codeParam[Buf, Op], clamp Op) error {
+	be := r.be
+	st := r.cfg.Code.Generator.Code
+	B := r.batch
+	mean, err := r.upload("code.mean", repeat(st.Mean, B))
+	if err != nil {
+		return err
+	}
+	if r.cfg.Code.Init == "mean" {
+		cp, err := be.Copy(c.h, mean)
+		if err != nil {
+			return err
+		}
+		return be.Submit(cp, clamp)
+	}
+	std, err1 := r.upload("code.std", repeat(st.Std, B))
+	z, err2 := be.Alloc("code.z", B*len(st.Std))
+	t, err3 := be.Alloc("code.t", B*len(st.Std))
+	if err := firstErr(err1, err2, err3); err != nil {
+		return err
+	}
+	rnd, err1 := be.Random(gpu.RandSpec{Kind: gpu.RandNormal, Seed: r.cfg.Seed, Scale: 1}, z)
+	if err1 != nil {
+		return err1
+	}
+	mul, err2 := be.Mul(t, z, std)
+	add, err3 := be.AXPBY(c.h, t, mean, 1, 1)
+	if err := firstErr(err2, err3); err != nil {
+		return err
+	}
+	return be.Submit(rnd.Op(), mul, add, clamp)
+}
+
+// codeStep runs one DGN-AM or PPGN step: on the GPU one command buffer,
+// nothing read back.
+func (r *Engine[Buf, Op]) codeStep() error {
+	c := r.code
+	if r.opt != nil {
+		if err := r.opt.SetStep(r.step + 1); err != nil {
+			return err
+		}
+	}
+	if r.noise != nil {
+		if err := r.noise.SetCounter(uint64(r.step) + 1); err != nil {
+			return err
+		}
+	}
+	ops := append(append([]Op{}, c.gg.Forward...), c.toModel...)
+	ops, err := r.networkOps(ops, false)
+	if err != nil {
+		return err
+	}
+	ops = append(ops, c.fromModel...)
+	ops = append(ops, c.gg.Backward...)
+	ops = append(ops, c.update...)
+	if err := r.be.Submit(ops...); err != nil {
+		return err
+	}
+	r.step++
+	return nil
+}
+
+// codeImages renders G(h) and reads it back as RGB (a grey image's value
+// repeated in the three channels).
+func (r *Engine[Buf, Op]) codeImages(ctx context.Context) ([]float32, error) {
+	c := r.code
+	if err := r.be.Submit(c.gg.Forward...); err != nil {
+		return nil, err
+	}
+	px, err := r.be.Read(ctx, c.gg.Out[c.out])
+	if err != nil {
+		return nil, err
+	}
+	if c.channels == 3 {
+		return px, nil
+	}
+	out := make([]float32, 0, len(px)/c.channels*3)
+	for i := 0; i < len(px); i += c.channels {
+		out = append(out, px[i], px[i], px[i])
+	}
+	return out, nil
+}
+
+// Codes reads back the codes h being optimised by "dgn" or "ppgn": [B][D].
+func (r *Engine[Buf, Op]) Codes(ctx context.Context) ([]float32, error) {
+	if r.code == nil {
+		return nil, fmt.Errorf("am: param %s has no code", r.cfg.Param)
+	}
+	return r.be.Read(ctx, r.code.h)
+}

@@ -1,0 +1,312 @@
+package am
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/models"
+)
+
+// smallGenerative returns a small random classifier (10×10 grey images,
+// code layer fc1 of 12 units, 4 classes) with a random generator and prior
+// on its codes: enough to check the DGN-AM and PPGN loops' arithmetic.
+func smallGenerative(t *testing.T) (*models.Plan, *models.Descriptor, *models.Generative) {
+	t.Helper()
+	lower := func(n *models.Net, seed uint64) *models.Plan {
+		m, err := n.Init(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l, err := m.Layer("logits"); err == nil { // sharper classes than Glorot's
+			for i := range l.Weights["kernel"].Data {
+				l.Weights["kernel"].Data[i] *= 10
+			}
+		}
+		p, err := models.Lower(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	clf := lower(models.NewNet("clf", 10, 10, 1).
+		Conv2D("conv1", 4, 3, "same", "relu").
+		MaxPool("pool1", 2).
+		Flatten("flatten").
+		Dense("fc1", 12, "relu").
+		Dense("logits", 4, "linear").
+		Activation("probs", "softmax"), 1)
+	g := lower(models.NewNet("gen", 12).
+		Dense("fc", 5*5*3, "relu").
+		Layer("Reshape", "r", map[string]any{"target_shape": []int{5, 5, 3}}).
+		Layer("UpSampling2D", "up", map[string]any{"size": []int{2, 2}}).
+		Conv2D("c1", 4, 3, "same", "relu").
+		Conv2D("img", 1, 3, "same", "sigmoid"), 2)
+	dae := lower(models.NewNet("dae", 12).
+		Dense("enc", 8, "relu").
+		Dense("dec", 12, "linear"), 3)
+	desc := models.InferDescriptor(clf.Model)
+	st := models.CodeStats{Layer: "fc1"}
+	for range 12 {
+		st.Low = append(st.Low, 0)
+		st.High = append(st.High, 3)
+		st.Mean = append(st.Mean, 0.5)
+		st.Std = append(st.Std, 0.5)
+	}
+	return clf, &desc, &models.Generative{G: g, Code: st, Prior: dae}
+}
+
+func codeDevice(t *testing.T) *gpu.Device {
+	t.Helper()
+	d, err := gpu.Open(gpu.Options{})
+	if err != nil {
+		if os.Getenv("CI") == "true" || !errors.Is(err, gpu.ErrNoAdapter) {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+// TestCodeGradientMatchesCPU checks one DGN-AM step's code gradient
+// against the same chain (G, then the classifier, then the objective's
+// gradient back through both) on the CPU backend.
+func TestCodeGradientMatchesCPU(t *testing.T) {
+	d := codeDevice(t)
+	p, desc, gen := smallGenerative(t)
+	objs := []Objective{Logit(1), LogSoftmax(2)}
+	r, err := NewRenderer(d, p, desc, objs, Config{Param: "dgn", Steps: 2, Seed: 4, Code: CodeConfig{Generator: gen, Init: "random"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	ctx := context.Background()
+	h, err := r.Codes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range h {
+		if v < 0 || v > 3 {
+			t.Fatalf("initial code %d = %g outside the clipping range [0, 3]", i, v)
+		}
+	}
+	if err := r.Step(); err != nil {
+		t.Fatal(err)
+	}
+	gotGrad, err := d.Read(ctx, r.code.dh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// CPU: image = G(h); logits; seeds for −objective; back to h.
+	gout, _ := gen.G.Node(gen.G.Model.Output.Name)
+	logits, _ := p.Logits()
+	gs, err := models.NewSession(gen.G, "cpu", nil, []*models.Node{gout}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := models.NewSession(p, "cpu", nil, []*models.Node{logits}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const D = 12
+	var objStep0 []float64
+	for i := range objs {
+		img, err := gs.Forward(h[i*D : (i+1)*D])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lg, err := cs.Forward(img[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := make([]float32, 4)
+		z := lg[0]
+		if i == 0 {
+			seed[1] = -1
+			objStep0 = append(objStep0, float64(z[1]))
+		} else { // −∂log softmax_2/∂z = softmax − onehot(2)
+			m, s := math.Inf(-1), 0.0
+			for _, v := range z {
+				m = math.Max(m, float64(v))
+			}
+			for _, v := range z {
+				s += math.Exp(float64(v) - m)
+			}
+			for k, v := range z {
+				seed[k] = float32(math.Exp(float64(v)-m) / s)
+			}
+			seed[2]--
+			objStep0 = append(objStep0, float64(z[2])-m-math.Log(s))
+		}
+		dimg, err := cs.InputGrad([][]float32{seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dh, err := gs.InputGrad([][]float32{dimg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// (Decay is 0 here, so the GPU's gradient is the objective's alone.)
+		if e := relErr(gotGrad[i*D:(i+1)*D], dh); e > 1e-4 {
+			t.Errorf("image %d: code gradient gpu vs cpu rel err %.3g\n gpu %v\n cpu %v", i, e, gotGrad[i*D:(i+1)*D], dh)
+		}
+	}
+	curves, err := r.Objectives(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range objs {
+		if math.Abs(curves[i][0]-objStep0[i]) > 1e-4*math.Max(1, math.Abs(objStep0[i])) {
+			t.Errorf("image %d: objective %g on the gpu, %g on the cpu", i, curves[i][0], objStep0[i])
+		}
+	}
+}
+
+func relErr(a, b []float32) float64 {
+	num, den := 0.0, 1e-30
+	for i := range b {
+		num = math.Max(num, math.Abs(float64(a[i])-float64(b[i])))
+		den = math.Max(den, math.Abs(float64(b[i])))
+	}
+	if num != num {
+		return math.Inf(1)
+	}
+	return num / den
+}
+
+// TestDGNRaisesObjective runs DGN-AM and PPGN on the small model: the
+// class's log-probability rises, codes stay clipped, nothing is read back
+// during the steps, and PPGN's noise makes two seeds differ.
+func TestDGNRaisesObjective(t *testing.T) {
+	d := codeDevice(t)
+	p, desc, gen := smallGenerative(t)
+	ctx := context.Background()
+	for _, param := range []string{"dgn", "ppgn"} {
+		cfg := Config{Param: param, Steps: 30, Seed: 1, LR: 0.2,
+			Code: CodeConfig{Generator: gen, Decay: 1e-3}, Langevin: Langevin{Eps1: 0.01, Eps2: 5, Eps3: 0.01}}
+		r, err := NewRenderer(d, p, desc, []Objective{LogSoftmax(0), LogSoftmax(3)}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := gpu.ReadStats()
+		for range cfg.Steps {
+			if err := r.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after := gpu.ReadStats()
+		if n := after.Readbacks - before.Readbacks; n != 0 {
+			t.Errorf("%s: %d read-backs during %d steps", param, n, cfg.Steps)
+		}
+		if n := after.Submits - before.Submits; n != int64(cfg.Steps) {
+			t.Errorf("%s: %d submits for %d steps, want one per step", param, n, cfg.Steps)
+		}
+		curves, err := r.Objectives(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range curves {
+			first, last := c[0], c[len(c)-1]
+			t.Logf("%s image %d: log p %.4f -> %.4f", param, i, first, last)
+			if !(last > first+0.05) {
+				t.Errorf("%s image %d: objective %.4f -> %.4f did not rise", param, i, first, last)
+			}
+		}
+		h, err := r.Codes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range h {
+			if v < 0 || v > 3 {
+				t.Fatalf("%s: code %d = %g outside [0, 3]", param, i, v)
+			}
+		}
+		imgs, err := r.Images(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(imgs) != 2*10*10*3 || r.Size() != 10 {
+			t.Errorf("%s: %d floats of %d px images, want 2 RGB 10×10", param, len(imgs), r.Size())
+		}
+		r.Release()
+	}
+}
+
+func TestCodeErrors(t *testing.T) {
+	d := codeDevice(t)
+	p, desc, gen := smallGenerative(t)
+	noPrior := *gen
+	noPrior.Prior = nil
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Param: "dgn"}, `model "clf" has no generator`},
+		{Config{Param: "ppgn", Code: CodeConfig{Generator: &noPrior}}, `model "clf" has no prior`},
+		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen}, Langevin: Langevin{Eps1: -2}}, "ε1 -2"},
+		{Config{Param: "dgn", Code: CodeConfig{Generator: gen, Init: "zero"}}, `init "zero"`},
+	} {
+		_, err := NewRenderer(d, p, desc, []Objective{Logit(0)}, c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %+v: got %v, want an error containing %q", c.cfg.Param, c.cfg.Code, err, c.want)
+		}
+	}
+}
+
+// TestCodeGPUvsCPU runs DGN-AM and PPGN for 4 steps on the GPU and on the
+// CPU backend from the same seed: the codes and the objectives agree.
+func TestCodeGPUvsCPU(t *testing.T) {
+	d := codeDevice(t)
+	p, desc, gen := smallGenerative(t)
+	ctx := context.Background()
+	for _, param := range []string{"dgn", "ppgn"} {
+		cfg := Config{Param: param, Steps: 4, Seed: 2, LR: 0.1, Code: CodeConfig{Generator: gen, Decay: 1e-2},
+			Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
+		objs := []Objective{LogSoftmax(1), Logit(2).Plus(Channel("fc1", 3))}
+		g, err := NewRenderer(d, p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := NewCPURenderer(p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range cfg.Steps {
+			if err := g.Step(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hg, err := g.Codes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc, err := c.Codes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		og, _ := g.Objectives(ctx)
+		oc, _ := c.Objectives(ctx)
+		for i := range og {
+			for s := range og[i] {
+				if math.Abs(og[i][s]-oc[i][s]) > 1e-4*(1+math.Abs(oc[i][s])) {
+					t.Errorf("%s image %d step %d: objective %g on the gpu, %g on the cpu", param, i, s, og[i][s], oc[i][s])
+				}
+			}
+		}
+		e := relErr(hg, hc)
+		t.Logf("%s: codes after %d steps, gpu vs cpu rel err %.3g", param, cfg.Steps, e)
+		if e > 1e-4 {
+			t.Errorf("%s: codes differ, gpu vs cpu rel err %.3g", param, e)
+		}
+		g.Release()
+		c.Release()
+	}
+}

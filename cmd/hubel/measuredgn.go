@@ -1,0 +1,406 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"time"
+
+	"github.com/hubelviz/hubel/am"
+	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/models"
+)
+
+// cmdMeasureDGN measures DGN-AM and PPGN on a bundled classifier (issue
+// #5): per class, whether the images are classified as the class with
+// p ≥ 0.9 by the model and by an independent judge, and how diverse PPGN's
+// samples are compared with DGN-AM's restarts; it draws pixel AM, DGN-AM
+// and PPGN side by side for all classes.
+func cmdMeasureDGN(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("measure-dgn", flag.ContinueOnError)
+	dir := fs.String("model", "", "classifier folder with generator/ and dae/ (required)")
+	judgeDir := fs.String("judge", "", "an independent classifier's folder (required)")
+	seed := fs.Uint64("seed", 1, "seed")
+	classes := fs.Int("classes", 10, "classes 0..N-1")
+	restarts := fs.Int("restarts", 10, "DGN-AM restarts per class (random codes)")
+	dgnSteps := fs.Int("dgn-steps", 200, "DGN-AM steps")
+	objective := fs.String("objective", "logit", "DGN-AM and pixel AM class objective: logit, softmax or logsoftmax")
+	lr := fs.Float64("lr", 0.05, "DGN-AM and pixel AM Adam learning rate")
+	decay := fs.Float64("decay", 1e-3, "DGN-AM L2 weight on h")
+	samples := fs.Int("samples", 10, "PPGN samples per class (one chain per class)")
+	burn := fs.Int("burn", 100, "PPGN steps before the first sample")
+	every := fs.Int("every", 20, "PPGN steps between samples")
+	_, dl := am.DefaultCode()
+	eps1 := fs.Float64("eps1", dl.Eps1, "PPGN ε1")
+	eps2 := fs.Float64("eps2", dl.Eps2, "PPGN ε2")
+	eps3 := fs.Float64("eps3", dl.Eps3, "PPGN ε3")
+	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
+	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
+	out := fs.String("png", "", "write the comparison PNG here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || *judgeDir == "" {
+		return fmt.Errorf("-model DIR and -judge DIR are required")
+	}
+	ctx := context.Background()
+	type net struct {
+		m    *models.Model
+		p    *models.Plan
+		desc *models.Descriptor
+	}
+	load := func(dir string) (net, error) {
+		m, err := models.LoadDir(dir)
+		if err != nil {
+			return net{}, err
+		}
+		desc, err := models.LoadDescriptor(ctx, models.Dir(dir), m)
+		if err != nil {
+			return net{}, err
+		}
+		p, err := models.Lower(m)
+		return net{m, p, desc}, err
+	}
+	main, err := load(*dir)
+	if err != nil {
+		return err
+	}
+	judge, err := load(*judgeDir)
+	if err != nil {
+		return err
+	}
+	gen, err := models.LoadGenerative(ctx, models.Dir(*dir), main.desc, main.m)
+	if err != nil {
+		return err
+	}
+	d, err := gpu.Open(gpu.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	C := *classes
+	obj := func(c int, kind string) (am.Objective, error) {
+		switch kind {
+		case "logit":
+			return am.Logit(c), nil
+		case "softmax":
+			return am.Softmax(c), nil
+		case "logsoftmax":
+			return am.LogSoftmax(c), nil
+		}
+		return am.Objective{}, fmt.Errorf("-objective %q: want logit, softmax or logsoftmax", kind)
+	}
+	objs := func(per int, kind string) ([]am.Objective, error) {
+		var o []am.Objective
+		for c := range C {
+			for range per {
+				x, err := obj(c, kind)
+				if err != nil {
+					return nil, err
+				}
+				o = append(o, x)
+			}
+		}
+		return o, nil
+	}
+	// run renders and returns the images (grey, one value per pixel).
+	run := func(p *models.Plan, o []am.Objective, cfg am.Config, sample func(r *am.Renderer, step int) error) (*am.Renderer, error) {
+		r, err := am.NewRenderer(d, p, main.desc, o, cfg)
+		if err != nil {
+			return nil, err
+		}
+		for s := range cfg.Steps {
+			if err := r.Step(); err != nil {
+				r.Release()
+				return nil, err
+			}
+			if sample != nil {
+				if err := sample(r, s+1); err != nil {
+					r.Release()
+					return nil, err
+				}
+			}
+		}
+		return r, nil
+	}
+	grey := func(rgb []float32) []float32 {
+		g := make([]float32, len(rgb)/3)
+		for i := range g {
+			g[i] = rgb[3*i]
+		}
+		return g
+	}
+	t0 := time.Now()
+	// DGN-AM: restarts per class, random codes.
+	o, err := objs(*restarts, *objective)
+	if err != nil {
+		return err
+	}
+	code := am.CodeConfig{Generator: gen, Decay: *decay, Init: "random"}
+	r, err := run(main.p, o, am.Config{Param: "dgn", Steps: *dgnSteps, LR: *lr, Seed: *seed, Code: code}, nil)
+	if err != nil {
+		return err
+	}
+	px, err := r.Images(ctx)
+	r.Release()
+	if err != nil {
+		return err
+	}
+	dgn := grey(px)
+	dgnTime := time.Since(t0)
+	// PPGN: one chain per class, a sample every `every` steps after burn-in.
+	o, err = objs(1, "logsoftmax")
+	if err != nil {
+		return err
+	}
+	code = am.CodeConfig{Generator: gen, Init: "random"}
+	ppgnSamples := make([][]float32, C) // per class, samples one after another
+	t1 := time.Now()
+	steps := *burn + (*samples-1)*(*every)
+	r, err = run(main.p, o, am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}, func(r *am.Renderer, s int) error {
+		if s < *burn || (s-*burn)%*every != 0 {
+			return nil
+		}
+		px, err := r.Images(ctx)
+		if err != nil {
+			return err
+		}
+		g := grey(px)
+		n := len(g) / C
+		for c := range C {
+			ppgnSamples[c] = append(ppgnSamples[c], g[c*n:(c+1)*n]...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.Release()
+	ppgnTime := time.Since(t1)
+	// Pixel AM: DGN-AM with the identity generator, pixels clipped to [0, 1].
+	pixel, err := pixelAM(ctx, d, main.p, main.desc, C, func(c int) (am.Objective, error) { return obj(c, *objective) },
+		am.Config{Steps: *pixelSteps, LR: *lr, Seed: *seed}, *pixelDecay)
+	if err != nil {
+		return err
+	}
+	// Classify everything with both networks.
+	P := len(dgn) / (C * *restarts)
+	prob := func(p *models.Plan, imgs []float32, c int) ([]float64, error) {
+		s, err := models.NewSession(p, "gpu", d, []*models.Node{p.Nodes[len(p.Nodes)-1]}, false)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		var out []float64
+		for i := 0; i < len(imgs); i += P {
+			o, err := s.Forward(imgs[i : i+P])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, float64(o[0][c]))
+		}
+		return out, nil
+	}
+	var res []map[string]any
+	var allDGN, allPPGN, ratios []float64
+	okDGN, okPPGN, okPixel := 0, 0, 0
+	for c := range C {
+		dg := dgn[c**restarts*P : (c+1)**restarts*P]
+		pp := ppgnSamples[c]
+		dm, err := prob(main.p, dg, c)
+		if err != nil {
+			return err
+		}
+		dj, err := prob(judge.p, dg, c)
+		if err != nil {
+			return err
+		}
+		pm, err := prob(main.p, pp, c)
+		if err != nil {
+			return err
+		}
+		pj, err := prob(judge.p, pp, c)
+		if err != nil {
+			return err
+		}
+		xm, err := prob(main.p, pixel[c*P:(c+1)*P], c)
+		if err != nil {
+			return err
+		}
+		xj, err := prob(judge.p, pixel[c*P:(c+1)*P], c)
+		if err != nil {
+			return err
+		}
+		both := func(a, b []float64) int {
+			n := 0
+			for i := range a {
+				if a[i] >= 0.9 && b[i] >= 0.9 {
+					n++
+				}
+			}
+			return n
+		}
+		nd, np := both(dm, dj), both(pm, pj)
+		okDGN += nd
+		okPPGN += np
+		if xm[0] >= 0.9 && xj[0] >= 0.9 {
+			okPixel++
+		}
+		ddist, pdist := meanPairDist(dg, P), meanPairDist(pp, P)
+		allDGN = append(allDGN, ddist)
+		allPPGN = append(allPPGN, pdist)
+		ratios = append(ratios, pdist/ddist)
+		label := fmt.Sprint(c)
+		if c < len(main.desc.Labels) {
+			label = main.desc.Labels[c]
+		}
+		res = append(res, map[string]any{"class": c, "label": label,
+			"dgn_main_p": dm, "dgn_judge_p": dj, "dgn_both_ge_0.9": nd,
+			"ppgn_main_p": pm, "ppgn_judge_p": pj, "ppgn_both_ge_0.9": np,
+			"pixel_main_p": xm[0], "pixel_judge_p": xj[0],
+			"dgn_mean_pair_dist": ddist, "ppgn_mean_pair_dist": pdist, "diversity_ratio": pdist / ddist})
+	}
+	if *out != "" {
+		cell := func(imgs []float32, i int) []float32 { return imgs[i*P : (i+1)*P] }
+		var pixRow, d1, d2, p1, p2, p3 []float32
+		for c := range C {
+			pixRow = append(pixRow, cell(pixel, c)...)
+			d1 = append(d1, cell(dgn, c**restarts)...)
+			d2 = append(d2, cell(dgn, c**restarts+1)...)
+			p1 = append(p1, cell(ppgnSamples[c], 0)...)
+			p2 = append(p2, cell(ppgnSamples[c], *samples/2)...)
+			p3 = append(p3, cell(ppgnSamples[c], *samples-1)...)
+		}
+		rows := [][]float32{pixRow, d1, d2, p1, p2, p3}
+		if err := savePNG(*out, greyGrid(rows, C, int(math.Sqrt(float64(P))), 3, []int{1, 3})); err != nil {
+			return err
+		}
+	}
+	return json.NewEncoder(stdout).Encode(map[string]any{
+		"model": *dir, "judge": *judgeDir, "adapter": d.Adapter,
+		"dgn_both_ge_0.9":    fmt.Sprintf("%d/%d", okDGN, C**restarts),
+		"ppgn_both_ge_0.9":   fmt.Sprintf("%d/%d", okPPGN, C**samples),
+		"pixel_both_ge_0.9":  fmt.Sprintf("%d/%d", okPixel, C),
+		"mean_dgn_pair_dist": mean(allDGN), "mean_ppgn_pair_dist": mean(allPPGN),
+		"min_diversity_ratio": minOf(ratios), "mean_diversity_ratio": mean(ratios),
+		"dgn_seconds": dgnTime.Seconds(), "ppgn_seconds": ppgnTime.Seconds(),
+		"classes": res,
+	})
+}
+
+// pixelAM is pixel-space AM of one image per class for a grey model: DGN-AM
+// with the identity "generator" (a Reshape), so the pixels are the code,
+// clipped to [0, 1], with L2 decay towards 0, starting from uniform noise
+// around 0.5.
+func pixelAM(ctx context.Context, d *gpu.Device, p *models.Plan, desc *models.Descriptor, C int, obj func(int) (am.Objective, error), cfg am.Config, decay float64) ([]float32, error) {
+	in := p.Nodes[0].Shape
+	n := in[0] * in[1] * in[2]
+	m, err := models.NewNet("identity", n).Layer("Reshape", "image", map[string]any{"target_shape": in}).Init(0)
+	if err != nil {
+		return nil, err
+	}
+	ip, err := models.Lower(m)
+	if err != nil {
+		return nil, err
+	}
+	st := models.CodeStats{Layer: "", Low: make([]float32, n), High: make([]float32, n), Mean: make([]float32, n), Std: make([]float32, n)}
+	for i := range n {
+		st.High[i], st.Mean[i], st.Std[i] = 1, 0.5, 0.1
+	}
+	var objs []am.Objective
+	for c := range C {
+		o, err := obj(c)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, o)
+	}
+	cfg.Param = "dgn"
+	cfg.Code = am.CodeConfig{Generator: &models.Generative{G: ip, Code: st}, Decay: decay, Init: "random"}
+	r, err := am.NewRenderer(d, p, desc, objs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Release()
+	for range cfg.Steps {
+		if err := r.Step(); err != nil {
+			return nil, err
+		}
+	}
+	return r.Codes(ctx)
+}
+
+// meanPairDist is the mean over pairs of the images (each n floats, one
+// after another) of their Euclidean distance.
+func meanPairDist(imgs []float32, n int) float64 {
+	k := len(imgs) / n
+	sum, pairs := 0.0, 0
+	for i := range k {
+		for j := i + 1; j < k; j++ {
+			s := 0.0
+			for q := range n {
+				e := float64(imgs[i*n+q]) - float64(imgs[j*n+q])
+				s += e * e
+			}
+			sum += math.Sqrt(s)
+			pairs++
+		}
+	}
+	return sum / float64(pairs)
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func minOf(v []float64) float64 {
+	m := math.Inf(1)
+	for _, x := range v {
+		m = math.Min(m, x)
+	}
+	return m
+}
+
+// greyGrid draws rows of cols grey size×size images (each row one slice,
+// images one after another), each pixel scale×scale, with a gap between
+// cells and a wider one before the rows listed in breaks.
+func greyGrid(rows [][]float32, cols, size, scale int, breaks []int) *image.RGBA {
+	const gap, wide = 2, 8
+	cell := size * scale
+	y0s := make([]int, len(rows))
+	h := 0
+	for r := range rows {
+		for _, b := range breaks {
+			if b == r {
+				h += wide - gap
+			}
+		}
+		y0s[r] = h
+		h += cell + gap
+	}
+	img := image.NewRGBA(image.Rect(0, 0, cols*(cell+gap)-gap, h-gap))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for r, row := range rows {
+		for c := range cols {
+			for y := range cell {
+				for x := range cell {
+					v := row[c*size*size+(y/scale)*size+x/scale]
+					q := uint8(math.Round(float64(min(max(v, 0), 1)) * 255))
+					img.Set(c*(cell+gap)+x, y0s[r]+y, color.RGBA{q, q, q, 255})
+				}
+			}
+		}
+	}
+	return img
+}
