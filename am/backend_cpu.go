@@ -17,7 +17,7 @@ type CPUBackend struct{ models.CPU }
 var _ Backend[[]float64, func()] = CPUBackend{}
 
 // Name implements Backend.
-func (CPUBackend) Name() string { return "cpu: gpu/ref" }
+func (CPUBackend) Name() string { return "cpu (gpu/ref)" }
 
 // Release implements Backend.
 func (CPUBackend) Release() {}

@@ -35,7 +35,7 @@ func (g *GPUBackend) Release() {
 }
 
 // Name implements Backend.
-func (g *GPUBackend) Name() string { return "gpu: " + g.D.Adapter }
+func (g *GPUBackend) Name() string { return g.D.Adapter }
 
 // Write implements Backend.
 func (g *GPUBackend) Write(b *gpu.Buffer, v []float32) error { return b.Write(v) }

@@ -915,6 +915,12 @@ func (r *Engine[Buf, Op]) networkOps(ops []Op, redirect bool) ([]Op, error) {
 // "ppgn", the generator's).
 func (r *Engine[Buf, Op]) Size() int { return r.cfg.Size }
 
+// Steps is the number of steps the engine was prepared for.
+func (r *Engine[Buf, Op]) Steps() int { return r.cfg.Steps }
+
+// Sync waits until every step submitted so far has finished.
+func (r *Engine[Buf, Op]) Sync(ctx context.Context) error { return r.be.Sync(ctx) }
+
 // StepsDone is the number of steps run.
 func (r *Engine[Buf, Op]) StepsDone() int { return r.step }
 

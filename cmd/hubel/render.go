@@ -26,25 +26,64 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
+const renderUsage = `Usage: hubel render -model DIR -objective SPEC [-objective SPEC ...] [flags]
+
+Synthesises one image per -objective (a batch, optimised together) that
+maximises it: Lucid's optvis, with the survey's additions.
+
+SPEC (Lucid-like; weighted sums and differences of terms):
+  conv_pw_7_relu:12            channel 12 (mean over positions)
+  conv_pw_7_relu:12@3,4        the neuron at x=3, y=4 of that channel
+  deepdream:conv_pw_9_relu     mean of squared activations of a layer
+  logit:249  softmax:249  logsoftmax:249   a class (the survey's Table, a-c)
+  dir:conv_pw_9_relu:FILE.f32  a direction in channel space (float32 LE)
+  l1  l2  tv                   image penalties (means over the image; L1/L2
+                               pull towards grey, tv = squared differences)
+  0.5*conv_pw_7_relu:12-conv_pw_7_relu:3-0.1*l2
+
+Langevin sampling (the survey's Eq. 11, in pixel space):
+  hubel render -model DIR -objective logsoftmax:249 -param pixel -transforms none \
+    -sampler langevin -eps1 1 -eps2 1 -eps3 0.01 -steps 200 -sample-every 20 -out-dir frames
+  ε1 weighs a Gaussian smoothness prior (log p(x) = −TV²(x)), ε2 the
+  objective's gradient, ε3 the noise; -sample-every K writes frame K, 2K, …
+
+Flags:
+`
+
 func cmdRender(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), renderUsage)
+		fs.PrintDefaults()
+	}
 	var mf modelFlags
 	mf.register(fs)
 	var specs multiFlag
 	fs.Var(&specs, "objective", "objective SPEC, one image each (repeat the flag)")
 	def := am.Defaults()
-	steps := fs.Int("steps", def.Steps, "optimisation steps")
-	size := fs.Int("size", def.Size, "image size in pixels")
-	seed := fs.Uint64("seed", 0, "random seed")
-	param := fs.String("param", def.Param, "fft, pixel, dgn (DGN-AM) or ppgn (needs a model that ships a generator and prior)")
+	cfg := def
 	dc, dl := am.DefaultCode()
-	eps1 := fs.Float64("eps1", dl.Eps1, "ppgn: step towards the prior's reconstruction R(h)")
-	eps2 := fs.Float64("eps2", dl.Eps2, "ppgn: step along the objective's gradient")
-	eps3 := fs.Float64("eps3", dl.Eps3, "ppgn: standard deviation of the noise added to h")
+	fs.IntVar(&cfg.Steps, "steps", def.Steps, "optimisation (or sampling) steps")
+	fs.IntVar(&cfg.Size, "size", def.Size, "image size in pixels")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed")
+	fs.StringVar(&cfg.Param, "param", def.Param, "fft (Lucid's spectrum), pixel, dgn (DGN-AM) or ppgn (need a model that ships a generator and prior)")
+	fs.StringVar(&cfg.Transforms, "transforms", def.Transforms, "lucid, none, or jitter:N (a random crop N pixels smaller)")
+	fs.Float64Var(&cfg.LR, "lr", def.LR, "learning rate")
+	fs.IntVar(&cfg.RedirectSteps, "redirect", def.RedirectSteps, "steps with Lucid's redirected ReLU gradient")
+	fs.StringVar(&cfg.Optimizer, "optimizer", def.Optimizer, "adam or sgd")
+	fs.Float64Var(&cfg.Momentum, "momentum", 0, "SGD momentum")
+	fs.StringVar(&cfg.Init, "init", def.Init, "start: random, grey or mean (pixel: the dataset's mean colour; dgn, ppgn: random or mean code)")
+	fs.IntVar(&cfg.BlurEvery, "blur-every", 0, "blur the image every K steps (pixel parameter; 0: never)")
+	fs.Float64Var(&cfg.BlurSigma, "blur-sigma", 0.5, "σ in pixels of -blur-every's Gaussian")
+	fs.Float64Var(&cfg.GradBlur, "grad-blur", 0, "σ in pixels of a Gaussian blur of the gradient (0: none)")
+	fs.Float64Var(&cfg.CenterBias, "center-bias", 0, "weight the gradient by a centred Gaussian of σ = this × size (0: none)")
+	fs.Float64Var(&cfg.ClipPercentile, "clip-percentile", 0, "after each step zero the pixels whose norm is below this percentile (pixel parameter)")
+	fs.StringVar(&cfg.Sampler, "sampler", "", "langevin: the survey's sampler instead of the optimiser (pixel parameter)")
+	fs.Float64Var(&cfg.Eps1, "eps1", dl.Eps1, "Langevin ε1: step on the prior (ppgn: towards the DAE's reconstruction; -sampler langevin: the smoothness prior, default 0)")
+	fs.Float64Var(&cfg.Eps2, "eps2", dl.Eps2, "Langevin ε2: step along the objective's gradient (use logsoftmax:C)")
+	fs.Float64Var(&cfg.Eps3, "eps3", dl.Eps3, "Langevin ε3: standard deviation of the noise (-sampler langevin: default 0)")
 	decay := fs.Float64("decay", dc.Decay, "dgn: L2 weight on the code h")
-	initCode := fs.String("init", dc.Init, "dgn, ppgn: first code: random or mean")
-	transforms := fs.String("transforms", def.Transforms, "lucid, none, or jitter:N (a random crop N pixels smaller)")
-	lr := fs.Float64("lr", def.LR, "Adam learning rate")
+	sampleEvery := fs.Int("sample-every", 0, "write the images every K steps into -out-dir as STEP_I.png (0: only at the end)")
 	out := fs.String("out", "", "write all images as one grid PNG")
 	outDir := fs.String("out-dir", "", "write one PNG per image (0.png, 1.png, …)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -54,11 +93,21 @@ func cmdRender(args []string, stdout io.Writer) error {
 	if len(specs) == 0 {
 		return fmt.Errorf("at least one -objective SPEC is required")
 	}
-	if mf.backend != "gpu" {
-		return fmt.Errorf("-backend %s: rendering runs on the gpu backend only", mf.backend)
+	if cfg.Steps < 1 {
+		return fmt.Errorf("-steps %d must be positive", cfg.Steps)
 	}
-	if *steps < 1 {
-		return fmt.Errorf("-steps %d must be positive", *steps)
+	if cfg.Sampler == "langevin" { // pixel space: no prior, no noise unless asked
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["eps1"] {
+			cfg.Eps1 = 0
+		}
+		if !set["eps3"] {
+			cfg.Eps3 = 0
+		}
+	}
+	if *sampleEvery < 0 || *sampleEvery > 0 && *outDir == "" {
+		return fmt.Errorf("-sample-every %d needs -out-dir and K ≥ 1", *sampleEvery)
 	}
 	var objs []am.Objective
 	for _, s := range specs {
@@ -73,34 +122,71 @@ func cmdRender(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer l.close()
-	cfg := am.Config{Size: *size, Steps: *steps, Seed: *seed, Param: *param, Transforms: *transforms, LR: *lr, RedirectSteps: 16}
-	if *param == "dgn" || *param == "ppgn" {
+	if cfg.Param == "dgn" || cfg.Param == "ppgn" {
 		gen, err := models.LoadGenerative(context.Background(), models.Dir(mf.dir), l.desc, l.model)
 		if err != nil {
-			return fmt.Errorf("-param %s: %w", *param, err)
+			return fmt.Errorf("-param %s: %w", cfg.Param, err)
 		}
-		cfg.Code = am.CodeConfig{Generator: gen, Decay: *decay, Init: *initCode}
-		cfg.Langevin = am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}
+		cfg.Code = am.CodeConfig{Generator: gen, Decay: *decay, Init: cfg.Init}
+		cfg.Init = def.Init
 	}
-	r, err := am.NewRenderer(l.dev, l.plan, l.desc, objs, cfg)
+	desc := *l.desc
+	desc.Input.Range = [2]float64{l.lo, l.hi}
+	job := renderJob{specs: specs, sampleEvery: *sampleEvery, out: *out, outDir: *outDir, asJSON: *asJSON, stdout: stdout}
+	if l.dev == nil {
+		r, err := am.NewCPURenderer(l.plan, &desc, objs, cfg)
+		if err != nil {
+			return fmt.Errorf("%w", err)
+		}
+		return renderRun(r, job)
+	}
+	r, err := am.NewRenderer(l.dev, l.plan, &desc, objs, cfg)
 	if err != nil {
 		return fmt.Errorf("%w", err)
 	}
+	return renderRun(r, job)
+}
+
+// renderJob is what to do with a render's results.
+type renderJob struct {
+	specs       []string
+	sampleEvery int
+	out, outDir string
+	asJSON      bool
+	stdout      io.Writer
+}
+
+// renderRun runs every step of r (on either backend), writing frames and
+// results as job says.
+func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 	defer r.Release()
 	ctx := context.Background()
-	if err := l.dev.Sync(ctx); err != nil {
+	n := len(job.specs)
+	if err := r.Sync(ctx); err != nil {
 		return err
 	}
 	t0 := time.Now()
-	for range *steps {
+	var paused time.Duration
+	for r.StepsDone() < r.Steps() {
 		if err := r.Step(); err != nil {
 			return fmt.Errorf("%w", err)
 		}
+		if k := r.StepsDone(); job.sampleEvery > 0 && k%job.sampleEvery == 0 {
+			p0 := time.Now()
+			imgs, err := r.Images(ctx)
+			if err != nil {
+				return err
+			}
+			if err := writeFrames(imgs, n, r.Size(), job.outDir, k); err != nil {
+				return err
+			}
+			paused += time.Since(p0)
+		}
 	}
-	if err := l.dev.Sync(ctx); err != nil {
+	if err := r.Sync(ctx); err != nil {
 		return err
 	}
-	rate := float64(*steps) / time.Since(t0).Seconds()
+	rate := float64(r.Steps()) / (time.Since(t0) - paused).Seconds()
 	curves, err := r.Objectives(ctx)
 	if err != nil {
 		return err
@@ -109,16 +195,30 @@ func cmdRender(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeImages(imgs, len(objs), r.Size(), *out, *outDir); err != nil {
+	if err := writeImages(imgs, n, r.Size(), job.out, job.outDir); err != nil {
 		return fmt.Errorf("%w", err)
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(map[string]any{"objective": curves, "steps_per_sec": rate, "adapter": l.dev.Adapter})
+	if job.asJSON {
+		return json.NewEncoder(job.stdout).Encode(map[string]any{"objective": curves, "steps_per_sec": rate, "adapter": r.Backend()})
 	}
 	for i, c := range curves {
-		fmt.Fprintf(stdout, "%-40s %10.4g -> %10.4g\n", specs[i], c[0], c[len(c)-1])
+		fmt.Fprintf(job.stdout, "%-40s %10.4g -> %10.4g\n", job.specs[i], c[0], c[len(c)-1])
 	}
-	fmt.Fprintf(stdout, "%.2f steps/s on %s\n", rate, l.dev.Adapter)
+	fmt.Fprintf(job.stdout, "%.2f steps/s on %s\n", rate, r.Backend())
+	return nil
+}
+
+// writeFrames writes step k's images as DIR/K_I.png.
+func writeFrames(px []float32, n, size int, dir string, k int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	one := size * size * 3
+	for i := range n {
+		if err := savePNG(filepath.Join(dir, fmt.Sprintf("%d_%d.png", k, i)), toRGBA(px[i*one:(i+1)*one], size)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
