@@ -60,6 +60,10 @@ type Backend[Buf, Op any] interface {
 	Regularize(s gpu.NHWC, r gpu.Regularizer, x, grad, values Buf) (Op, error)
 	// Blur is y = the Gaussian blur of x (tmp: scratch; y may be x).
 	Blur(s gpu.NHWC, sigma float64, x, tmp, y Buf) (Op, error)
+	// ClipPercentile zeroes, per image of x, the pixels whose squared norm
+	// over the channels is below the gpu.ClipIndex(pct)-th smallest
+	// (thr: a scratch of s.N floats).
+	ClipPercentile(s gpu.NHWC, pct float64, x, thr Buf) (Op, error)
 	// Random prepares a fill of y (or an addition to it, spec.Add).
 	Random(spec gpu.RandSpec, y Buf) (Random[Op], error)
 	// Adam and SGD prepare optimiser updates of x from its gradient g.

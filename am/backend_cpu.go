@@ -249,6 +249,16 @@ func (CPUBackend) Blur(s gpu.NHWC, sigma float64, x, _, y []float64) (func(), er
 	return into(y, false, func() []float64 { return ref.Blur(s.N, s.H, s.W, s.C, sigma, x) }), nil
 }
 
+// ClipPercentile implements Backend.
+func (CPUBackend) ClipPercentile(s gpu.NHWC, pct float64, x, thr []float64) (func(), error) {
+	hw := s.H * s.W
+	return func() {
+		y, th := ref.ClipPercentile(s.N, hw, s.C, gpu.ClipIndex(pct, hw), x)
+		copy(x, y)
+		copy(thr, th)
+	}, nil
+}
+
 type cpuRandom struct {
 	spec    gpu.RandSpec
 	y       []float64

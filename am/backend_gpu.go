@@ -188,6 +188,11 @@ func (g *GPUBackend) Blur(s gpu.NHWC, sigma float64, x, tmp, y *gpu.Buffer) (gpu
 	return g.keep(g.D.Blur(s, sigma, x, tmp, y))
 }
 
+// ClipPercentile implements Backend.
+func (g *GPUBackend) ClipPercentile(s gpu.NHWC, pct float64, x, thr *gpu.Buffer) (gpu.Op, error) {
+	return g.keep(g.D.ClipPercentile(s, pct, x, thr))
+}
+
 type gpuRandom struct{ *gpu.Random }
 
 func (r gpuRandom) Op() gpu.Op { return r.Random }

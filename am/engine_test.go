@@ -158,7 +158,7 @@ func TestGPUvsCPU(t *testing.T) {
 	for _, cfg := range []Config{
 		{Size: 16, Steps: 8, Seed: 1},
 		{Size: 16, Steps: 8, Seed: 2, Param: "pixel", Transforms: "jitter:3", Optimizer: "sgd", Momentum: 0.9, LR: 0.5,
-			GradBlur: 1, CenterBias: 0.4, BlurEvery: 3, BlurSigma: 0.5, Init: "mean"},
+			GradBlur: 1, CenterBias: 0.4, BlurEvery: 3, BlurSigma: 0.5, Init: "mean", ClipPercentile: 20},
 		{Size: 16, Steps: 8, Seed: 3, Param: "pixel", Transforms: "none", Sampler: "langevin",
 			Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.01}},
 	} {
@@ -207,6 +207,7 @@ func TestTermsRaise(t *testing.T) {
 		{TV().Scale(-100).Plus(Channel("pw", 7).Scale(0.01)), with(func(c *Config) { c.Optimizer, c.LR = "sgd", 5 })},
 		{Channel("pw", 7), with(func(c *Config) { c.Optimizer, c.Momentum, c.LR = "sgd", 0.9, 1 })},
 		{Channel("pw", 7), with(func(c *Config) { c.GradBlur, c.CenterBias, c.BlurEvery, c.BlurSigma, c.Init = 1, 0.3, 4, 0.5, "grey" })},
+		{Channel("pw", 7), with(func(c *Config) { c.ClipPercentile = 30 })},
 		{LogSoftmax(3), with(func(c *Config) {
 			c.Sampler, c.Langevin, c.Transforms = "langevin", Langevin{Eps1: 0.01, Eps2: 20, Eps3: 0.001}, "none"
 		})},

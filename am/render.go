@@ -715,6 +715,17 @@ func (r *Engine[Buf, Op]) prepareUpdate() error {
 	if r.cfg.BlurEvery > 0 {
 		r.after = append(r.after, r.blur)
 	}
+	if r.cfg.ClipPercentile > 0 {
+		thr, err := be.Alloc("clip thresholds", r.batch)
+		if err != nil {
+			return err
+		}
+		clip, err := be.ClipPercentile(s, r.cfg.ClipPercentile, r.t, thr)
+		if err != nil {
+			return err
+		}
+		r.everyStep = append(r.everyStep, clip)
+	}
 	return nil
 }
 
