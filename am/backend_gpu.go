@@ -125,7 +125,9 @@ func (g *GPUBackend) AXPBY(z, x, y *gpu.Buffer, a, b float64) (gpu.Op, error) {
 func (g *GPUBackend) Mul(z, x, y *gpu.Buffer) (gpu.Op, error) { return g.keep(g.D.Mul(z, x, y)) }
 
 // Clamp implements Backend.
-func (g *GPUBackend) Clamp(z, lo, hi *gpu.Buffer) (gpu.Op, error) { return g.keep(g.D.Clamp(z, lo, hi)) }
+func (g *GPUBackend) Clamp(z, lo, hi *gpu.Buffer) (gpu.Op, error) {
+	return g.keep(g.D.Clamp(z, lo, hi))
+}
 
 // GEMM implements Backend.
 func (g *GPUBackend) GEMM(s gpu.GEMMShape, c, a, b *gpu.Buffer) (gpu.Op, error) {
