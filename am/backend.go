@@ -51,6 +51,11 @@ type Backend[Buf, Op any] interface {
 	NeuronBackward(s gpu.NHWC, pos, dy, dx Buf, accumulate bool) (Op, error)
 	MeanSquare(s gpu.NHWC, x, out Buf) (Op, error)
 	MeanSquareBackward(s gpu.NHWC, x, dy, dx Buf, accumulate bool) (Op, error)
+	// Diversity is Lucid's diversity across the batch of activations x:
+	// out[b] = −(1/N)·Σ_{j≠b} ĝ_b·ĝ_j (ĝ: normalised Gram matrices), and
+	// dx = (or += with accumulate) ∂(Σ_b dy[b]·out[b])/∂x. value must run
+	// before grad.
+	Diversity(s gpu.NHWC, x, dy, out, dx Buf, accumulate bool) (value, grad Op, err error)
 	// Softmax (log: log-softmax) over rows of n.
 	Softmax(rows, n int, log bool, x, y Buf) (Op, error)
 	SoftmaxBackward(rows, n int, log bool, y, dy, dx Buf) (Op, error)

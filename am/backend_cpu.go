@@ -204,6 +204,17 @@ func (CPUBackend) MeanSquareBackward(s gpu.NHWC, x, dy, dx []float64, acc bool) 
 	return into(dx, acc, func() []float64 { return ref.MeanSquareBackward(s.N, x, dy) }), nil
 }
 
+// Diversity implements Backend.
+func (CPUBackend) Diversity(s gpu.NHWC, x, dy, out, dx []float64, acc bool) (value, grad func(), err error) {
+	var g []float64
+	value = func() {
+		var v []float64
+		v, g = ref.Diversity(s.N, s.H*s.W, s.C, dy, x)
+		copy(out, v)
+	}
+	return value, into(dx, acc, func() []float64 { return g }), nil
+}
+
 // Softmax implements Backend.
 func (CPUBackend) Softmax(rows, n int, log bool, x, y []float64) (func(), error) {
 	f := ref.Softmax

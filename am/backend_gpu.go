@@ -164,6 +164,16 @@ func (g *GPUBackend) MeanSquareBackward(s gpu.NHWC, x, dy, dx *gpu.Buffer, acc b
 	return g.keep(g.D.MeanSquareBackward(s, x, dy, dx, 1, acc))
 }
 
+// Diversity implements Backend.
+func (g *GPUBackend) Diversity(s gpu.NHWC, x, dy, out, dx *gpu.Buffer, acc bool) (value, grad gpu.Op, err error) {
+	v, err := g.D.Diversity(s, x, dy, out, dx, acc)
+	if err != nil {
+		return nil, nil, err
+	}
+	g.Keep(v)
+	return v.Value, v.Grad, nil
+}
+
 // Softmax implements Backend.
 func (g *GPUBackend) Softmax(rows, n int, log bool, x, y *gpu.Buffer) (gpu.Op, error) {
 	if log {

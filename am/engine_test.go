@@ -150,15 +150,15 @@ func TestGPUvsCPU(t *testing.T) {
 		dir[i] = float32(i%3) - 1
 	}
 	objs := []Objective{
-		Channel("pw", 5),
+		Channel("pw", 5).Plus(Diversity("pw").Scale(0.5)),
 		Neuron("c1_relu", 1, -1, -1).Minus(TV().Scale(0.5)),
-		LogSoftmax(4).Minus(L2().Scale(0.3)),
+		LogSoftmax(4).Minus(L2().Scale(0.3)).Plus(Diversity("dw_relu")),
 		DeepDream("pw").Plus(Direction("pw", dir)).Minus(L1().Scale(0.1)),
 	}
 	for _, cfg := range []Config{
 		{Size: 16, Steps: 8, Seed: 1},
 		{Size: 16, Steps: 8, Seed: 2, Param: "pixel", Transforms: "jitter:3", Optimizer: "sgd", Momentum: 0.9, LR: 0.5,
-			GradBlur: 1, CenterBias: 0.4, BlurEvery: 3, BlurSigma: 0.5, Init: "mean", ClipPercentile: 20},
+			GradBlur: 1, CenterBias: 0.4, BlurEvery: 3, BlurSigma: 0.5, ClipPercentile: 20},
 		{Size: 16, Steps: 8, Seed: 3, Param: "pixel", Transforms: "none", Sampler: "langevin",
 			Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.01}},
 	} {
@@ -208,6 +208,7 @@ func TestTermsRaise(t *testing.T) {
 		{Channel("pw", 7), with(func(c *Config) { c.Optimizer, c.Momentum, c.LR = "sgd", 0.9, 1 })},
 		{Channel("pw", 7), with(func(c *Config) { c.GradBlur, c.CenterBias, c.BlurEvery, c.BlurSigma, c.Init = 1, 0.3, 4, 0.5, "grey" })},
 		{Channel("pw", 7), with(func(c *Config) { c.ClipPercentile = 30 })},
+		{Diversity("pw"), base}, // a batch of 3: see below
 		{LogSoftmax(3), with(func(c *Config) {
 			c.Sampler, c.Langevin, c.Transforms = "langevin", Langevin{Eps1: 0.01, Eps2: 20, Eps3: 0.001}, "none"
 		})},
@@ -216,7 +217,11 @@ func TestTermsRaise(t *testing.T) {
 		var imgs [2][]float32
 		var curve []float64
 		for k := range imgs {
-			r, err := NewRenderer(d, p, desc, []Objective{c.obj}, c.cfg)
+			objs := []Objective{c.obj}
+			if c.obj.Terms[0].Kind == KindDiversity {
+				objs = []Objective{c.obj, c.obj, c.obj}
+			}
+			r, err := NewRenderer(d, p, desc, objs, c.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,8 +267,9 @@ func TestTermsRaise(t *testing.T) {
 
 // TestGradientsFD checks the loss gradient of every term, through the
 // whole CPU chain (colour decorrelation, sigmoid, network, image terms),
-// against central finite differences of the objective: with SGD at
-// learning rate 0 a step leaves the pixels alone and records the value.
+// against central finite differences of the batch's total objective (the
+// diversity term couples the images): with SGD at learning rate ~0 a step
+// leaves the pixels alone and records the values.
 func TestGradientsFD(t *testing.T) {
 	p, desc := tinyNet(t)
 	dir := make([]float32, 12)
@@ -272,52 +278,45 @@ func TestGradientsFD(t *testing.T) {
 	}
 	objs := []Objective{
 		Direction("pw", dir).Plus(L1().Scale(3)),
-		Channel("pw", 7).Minus(L2().Scale(2)),
-		DeepDream("dw_relu").Minus(TV().Scale(4)),
+		Channel("pw", 7).Minus(L2().Scale(2)).Plus(Diversity("pw").Scale(2)),
+		DeepDream("dw_relu").Minus(TV().Scale(4)).Plus(Diversity("pw")),
 		LogSoftmax(2).Plus(Neuron("c1_relu", 2, -1, -1)),
 	}
-	const steps = 1 + 2*6
-	cfg := Config{Size: 12, Steps: steps, Seed: 9, Param: "pixel", Transforms: "none", Optimizer: "sgd", LR: 1e-30}
+	const probes = 5
+	cfg := Config{Size: 12, Steps: 1 + 2*probes*len(objs), Seed: 9, Param: "pixel", Transforms: "none", Optimizer: "sgd", LR: 1e-30}
 	r, err := NewCPURenderer(p, desc, objs, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	value := func() []float64 { // the last step's objectives, in float64
+	total := func() float64 { // the last step's total objective, in float64
 		if err := r.Step(); err != nil {
 			t.Fatal(err)
 		}
-		out := make([]float64, len(objs))
+		sum := 0.0
 		G, s := len(r.groups), r.step-1
-		for i := range out {
+		for i := range objs {
 			for k, g := range r.groups {
-				out[i] += g.weights[i] * g.scale * r.history[(s*G+k)*len(objs)+i]
+				sum += g.weights[i] * g.scale * r.history[(s*G+k)*len(objs)+i]
 			}
 		}
-		return out
+		return sum
 	}
-	value()
+	total()
 	grad := append([]float64(nil), r.dt...) // ∂loss/∂t = −∂objective/∂t
 	rng := rand.New(rand.NewPCG(3, 3))
 	per := 12 * 12 * 3
 	const h = 1e-5
-	for range 6 {
-		j := rng.IntN(per)
-		var idx [4]int
-		for i := range idx {
-			idx[i] = i*per + j
-			r.t[idx[i]] += h
-		}
-		plus := value()
-		for i := range idx {
-			r.t[idx[i]] -= 2 * h
-		}
-		minus := value()
-		for i := range idx {
-			r.t[idx[i]] += h
-			fd := (plus[i] - minus[i]) / (2 * h)
-			an := -grad[idx[i]]
-			if math.Abs(fd-an) > 1e-4*math.Max(1, math.Abs(fd))+1e-7 {
-				t.Errorf("%s: ∂objective/∂pixel %d: analytic %.6g, finite differences %.6g", objs[i], j, an, fd)
+	for img := range objs {
+		for range probes {
+			j := img*per + rng.IntN(per)
+			r.t[j] += h
+			plus := total()
+			r.t[j] -= 2 * h
+			minus := total()
+			r.t[j] += h
+			fd := (plus - minus) / (2 * h)
+			if an := -grad[j]; math.Abs(fd-an) > 1e-4*math.Max(1, math.Abs(fd))+1e-7 {
+				t.Errorf("image %d (%s): ∂objective/∂pixel %d: analytic %.6g, finite differences %.6g", img, objs[img], j%per, an, fd)
 			}
 		}
 	}

@@ -344,7 +344,7 @@ func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.De
 // termNode resolves the layer a term reads (nil for image terms).
 func termNode(p *models.Plan, t Term) (*models.Node, error) {
 	switch t.Kind {
-	case KindChannel, KindNeuron, KindDeepDream, KindDirection:
+	case KindChannel, KindNeuron, KindDeepDream, KindDirection, KindDiversity:
 		return p.Node(t.Layer)
 	case KindLogit, KindSoftmax, KindLogSoftmax:
 		return p.Logits()
@@ -451,6 +451,8 @@ func (r *Engine[Buf, Op]) prepareObjectives() error {
 			}
 		case KindDirection:
 			v, gr, err = r.direction(g, s, x, seed, acc)
+		case KindDiversity:
+			v, gr, err = be.Diversity(s, x, g.dyBuf, g.out, seed, acc)
 		}
 		if err != nil {
 			return err

@@ -104,7 +104,6 @@ func TestRendererErrors(t *testing.T) {
 		{Channel("conv_pw_7_relu", 384), Config{}, "384 is out of range"},
 		{Channel("conv_pw_7_relu", 1), Config{Param: "wavelet"}, `param "wavelet"`},
 		{Channel("conv_pw_7_relu", 1), Config{Size: 3}, "size 3"},
-		{Diversity("conv_pw_7_relu"), Config{}, "not supported"},
 		{Channel("conv_pw_7_relu", 1), Config{Transforms: "jitter:x"}, `transforms "jitter:x"`},
 		{Channel("conv_pw_7_relu", 1), Config{Transforms: "jitter:0"}, "N ≥ 1"},
 		{Channel("conv_pw_7_relu", 1), Config{Size: 64, Transforms: "jitter:64"}, "leaves nothing"},

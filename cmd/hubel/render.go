@@ -37,6 +37,8 @@ SPEC (Lucid-like; weighted sums and differences of terms):
   deepdream:conv_pw_9_relu     mean of squared activations of a layer
   logit:249  softmax:249  logsoftmax:249   a class (the survey's Table, a-c)
   dir:conv_pw_9_relu:FILE.f32  a direction in channel space (float32 LE)
+  diversity:conv_pw_9_relu     Lucid's diversity across the batch: minus the
+                               mean cosine of Gram matrices with the others
   l1  l2  tv                   image penalties (means over the image; L1/L2
                                pull towards grey, tv = squared differences)
   0.5*conv_pw_7_relu:12-conv_pw_7_relu:3-0.1*l2
