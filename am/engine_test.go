@@ -17,7 +17,11 @@ import (
 // tinyNet is a small fully convolutional classifier (conv, depthwise,
 // batch norm, ReLU6, 1×1 conv, global pooling, dense softmax) with random
 // weights: quick on both backends.
-func tinyNet(t *testing.T) (*models.Plan, *models.Descriptor) {
+func tinyNet(t *testing.T) (*models.Plan, *models.Descriptor) { return tinyNetHead(t, false) }
+
+// tinyNetHead is tinyNet, with a Flatten instead of the global pooling when
+// flatten is set (a model that only takes its own input size).
+func tinyNetHead(t *testing.T, flatten bool) (*models.Plan, *models.Descriptor) {
 	t.Helper()
 	type L = map[string]any
 	layer := func(class, name string, cfg L, in string) L {
@@ -39,6 +43,11 @@ func tinyNet(t *testing.T) (*models.Plan, *models.Descriptor) {
 		layer("GlobalAveragePooling2D", "gap", L{}, "pw"),
 		layer("Dense", "logits", L{"units": 10, "activation": "softmax"}, "gap"),
 	}
+	features := 12
+	if flatten {
+		layers[7] = layer("Flatten", "gap", L{}, "pw")
+		features = 8 * 8 * 12
+	}
 	topo := L{"model_config": L{"class_name": "Model", "config": L{"name": "tiny", "layers": layers,
 		"input_layers": []any{[]any{"in", 0, 0}}, "output_layers": []any{[]any{"logits", 0, 0}}}}}
 	weights := []struct {
@@ -49,7 +58,7 @@ func tinyNet(t *testing.T) (*models.Plan, *models.Descriptor) {
 		{"dw/depthwise_kernel", []int{3, 3, 8, 1}},
 		{"dw_bn/gamma", []int{8}}, {"dw_bn/beta", []int{8}}, {"dw_bn/moving_mean", []int{8}}, {"dw_bn/moving_variance", []int{8}},
 		{"pw/kernel", []int{1, 1, 8, 12}}, {"pw/bias", []int{12}},
-		{"logits/kernel", []int{12, 10}}, {"logits/bias", []int{10}},
+		{"logits/kernel", []int{features, 10}}, {"logits/bias", []int{10}},
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	var specs []any
@@ -319,5 +328,25 @@ func TestGradientsFD(t *testing.T) {
 				t.Errorf("image %d (%s): ∂objective/∂pixel %d: analytic %.6g, finite differences %.6g", img, objs[img], j%per, an, fd)
 			}
 		}
+	}
+}
+
+// TestFixedSizeModel renders on a model with a Flatten: it cannot run at
+// the transforms' size, so the network keeps its own input size and the
+// transforms' output is stretched onto it.
+func TestFixedSizeModel(t *testing.T) {
+	d := testDevice(t)
+	p, desc := tinyNetHead(t, true)
+	r, err := NewRenderer(d, p, desc, []Objective{LogSoftmax(3)}, Config{Size: 24, Steps: 6, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	if h, w := r.NetworkSize(); h != 16 || w != 16 {
+		t.Errorf("network input %d×%d, want the model's 16×16", h, w)
+	}
+	_, c := run(t, r, 6)
+	if !(c[0][5] > c[0][0]) {
+		t.Errorf("logsoftmax:3 %.4g → %.4g did not rise", c[0][0], c[0][5])
 	}
 }
