@@ -85,8 +85,9 @@ func (CPUBackend) Spectral(s gpu.SpectralShape, spec, img, dimg, dspec []float64
 	if len(spec) != s.SpectrumLen() || len(dspec) != len(spec) || len(img) != s.B*s.H*s.W*s.C || len(dimg) != len(img) {
 		return nil, nil, fmt.Errorf("am: spectral %+v: buffer sizes %d, %d, %d, %d", s, len(spec), len(img), len(dimg), len(dspec))
 	}
-	fwd = into(img, false, func() []float64 { return ref.SpectralImage(spec, s.B, s.C, s.H, s.W, s.Decay, s.OutScale) })
-	back = into(dspec, false, func() []float64 { return ref.SpectralImageBackward(dimg, s.B, s.C, s.H, s.W, s.Decay, s.OutScale) })
+	sp := newCPUSpectral(s)
+	fwd = func() { sp.forward(spec, img) }
+	back = func() { sp.backward(dimg, dspec) }
 	return fwd, back, nil
 }
 
