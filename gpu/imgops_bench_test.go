@@ -62,3 +62,30 @@ func BenchmarkImgOps(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSpectral times Lucid's Fourier parameter (forward and adjoint)
+// for one 232×232 RGB image (the benchmark page's step) in each variant:
+//
+//	go test -bench Spectral ./gpu/ -run '^$' -benchtime 1x -v
+func BenchmarkSpectral(b *testing.B) {
+	d := device(b)
+	for _, v := range []string{gpu.SpectralDirect, gpu.SpectralGEMM} {
+		b.Run(v, func(b *testing.B) {
+			s := gpu.SpectralShape{B: 1, C: 3, H: 232, W: 232, Decay: 1, OutScale: 0.25, Variant: v}
+			spec, img := zeros(b, d, s.SpectrumLen()), zeros(b, d, s.B*s.H*s.W*s.C)
+			dimg, dspec := zeros(b, d, img.Len), zeros(b, d, spec.Len)
+			sp, err := d.Spectral(s, spec, img, dimg, dspec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sp.Release()
+			for range b.N {
+				dt, err := d.Time(gpu.Seq{sp.Forward, sp.Backward}, 1, 3)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(dt.Microseconds())/1000, "ms/op")
+			}
+		})
+	}
+}

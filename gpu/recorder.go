@@ -18,6 +18,9 @@ type Recorder struct {
 	pass *wgpu.ComputePassEncoder
 	n    int
 	err  error
+	// collect, when set, receives dispatches instead of recording them
+	// (Profile); err is then errCollecting so copies are skipped.
+	collect *[]*Dispatch
 }
 
 // Stats counts what the device has been asked to do, so tests can check that
@@ -63,6 +66,10 @@ func (r *Recorder) Run(ops ...Op) *Recorder {
 }
 
 func (r *Recorder) dispatch(x *Dispatch) {
+	if r.collect != nil {
+		*r.collect = append(*r.collect, x)
+		return
+	}
 	if r.err != nil {
 		return
 	}

@@ -17,7 +17,7 @@ struct Params {
     wf: u32,
     wt: u32,
     out_scale: f32, // 1/4 in Lucid
-    _pad: u32,
+    wfp: u32,       // the gemm variant's padded row length (WF rounded up to 4)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -156,4 +156,68 @@ fn adjoint_y(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     let s = freq_scale[ky * p.wf + kx] / f32(p.h);
     z[re0 + ky * p.wf + kx] = ar * s;
     z[im0 + ky * p.wf + kx] = ai * s;
+}
+
+// The "gemm" variant computes both passes as matrix products on the GEMM
+// kernels; these three entries are its elementwise glue.
+
+// Frequency scaling, elementwise, into rows padded from WF to WFP floats
+// (zeros in the padding, so the GEMMs read whole vec4s): z = spec ⊙
+// freq_scale, broadcast over [B][C][2]. One invocation per padded entry.
+@compute @workgroup_size(WG)
+fn scale_pad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i >= p.b * p.c * 2u * p.h * p.wfp) {
+        return;
+    }
+    let kx = i % p.wfp;
+    let row = i / p.wfp; // (b, c, re/im, ky)
+    if (kx >= p.wf) {
+        z[i] = 0.0;
+        return;
+    }
+    z[i] = spec[row * p.wf + kx] * freq_scale[(row % p.h) * p.wf + kx];
+}
+
+// The adjoint of scale_pad: dspectrum (z) = padded dZ (spec) ⊙ freq_scale,
+// dropping the padding. One invocation per spectrum entry.
+@compute @workgroup_size(WG)
+fn scale_unpad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    let hw = p.h * p.wf;
+    if (i >= p.b * p.c * 2u * hw) {
+        return;
+    }
+    let kx = i % p.wf;
+    let row = i / p.wf;
+    z[i] = spec[row * p.wfp + kx] * freq_scale[i % hw];
+}
+
+// Planar [B][C][H][W] (zin) to NHWC (img). One invocation per output.
+@compute @workgroup_size(WG)
+fn to_nhwc(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i >= p.b * p.h * p.w * p.c) {
+        return;
+    }
+    let c = i % p.c;
+    let x = (i / p.c) % p.w;
+    let y = (i / (p.c * p.w)) % p.h;
+    let b = i / (p.c * p.w * p.h);
+    img[i] = zin[((b * p.c + c) * p.h + y) * p.w + x];
+}
+
+// NHWC (dimg) to planar [B][C][H][W] (dz): the adjoint of to_nhwc. One
+// invocation per output.
+@compute @workgroup_size(WG)
+fn from_nhwc(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i >= p.b * p.h * p.w * p.c) {
+        return;
+    }
+    let x = i % p.w;
+    let y = (i / p.w) % p.h;
+    let c = (i / (p.w * p.h)) % p.c;
+    let b = i / (p.w * p.h * p.c);
+    dz[i] = dimg[((b * p.h + y) * p.w + x) * p.c + c];
 }
