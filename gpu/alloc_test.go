@@ -1,6 +1,11 @@
 package gpu_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/hubelviz/hubel/gpu"
+)
 
 // TestAllocated checks the device's byte count of live buffers: storage,
 // read-back staging and uniform blocks are added when made and taken off
@@ -35,5 +40,40 @@ func TestAllocated(t *testing.T) {
 	b.Release() // a second release changes nothing
 	if got := d.Allocated() - base; got != 0 {
 		t.Errorf("after releasing everything: %d bytes more, want 0", got)
+	}
+}
+
+// TestProfile checks that Profile times each dispatch of an op, in order,
+// and leaves copies out.
+func TestProfile(t *testing.T) {
+	d := device(t)
+	a, b := zeros(t, d, 4096), zeros(t, d, 4096)
+	x, err := d.ScaleShift(a, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Release()
+	y, err := d.AXPBY(b, a, a, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Release()
+	ks, overhead, err := d.Profile(gpu.Seq{x, gpu.CopyOp{Dst: b, Src: a}, y}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) != 2 || !strings.Contains(ks[0].Kernel, "scale_shift") || !strings.Contains(ks[1].Kernel, "axpby") {
+		t.Fatalf("profile %+v: want scale_shift then axpby", ks)
+	}
+	for _, k := range ks {
+		if k.Time <= 0 || k.Groups[0] == 0 {
+			t.Errorf("%s: time %v, groups %v", k.Kernel, k.Time, k.Groups)
+		}
+	}
+	if overhead <= 0 {
+		t.Errorf("overhead %v", overhead)
+	}
+	if by := gpu.ByKernel(append(ks, ks[0]), 0); len(by) != 2 || by[0].Time < by[1].Time {
+		t.Errorf("ByKernel: %+v", by)
 	}
 }
