@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds hubel's static site into site/, and serves or tests it.
 #
-#   ./build.sh                  build site/ (hubel.wasm, hubel.wasm.gz, wasm_exec.js)
+#   ./build.sh                  build site/ (hubel.wasm, hubel.wasm.gz, wasm_exec.js;
+#                               bench.wasm and TF.js for site/bench.html)
 #   ./build.sh serve            build, then serve site/ on http://127.0.0.1:8080
 #   ./build.sh test             go test ./..., then the browser test (headless Chromium)
 #   ./build.sh -models DIR ...  also copy each model folder in DIR (or DIR itself, if it
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help | help)
-		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -48,6 +49,7 @@ build() {
 	cp "$wasm_exec" site/wasm_exec.js
 	gzip -9 -n -c site/hubel.wasm >site/hubel.wasm.gz.tmp
 	mv site/hubel.wasm.gz.tmp site/hubel.wasm.gz
+	build_bench
 
 	if [ -n "$models" ]; then
 		[ -d "$models" ] || { echo "build.sh: -models: '$models' is not a folder" >&2; exit 1; }
@@ -64,6 +66,26 @@ build() {
 		echo "build.sh: copied $n model folder(s) from $models into site/models/"
 	fi
 	echo "build.sh: site/hubel.wasm $(wc -c <site/hubel.wasm) bytes, gzipped $(wc -c <site/hubel.wasm.gz) bytes"
+}
+
+# build_bench builds the benchmark page's own wasm (site/bench.wasm, kept
+# out of the main app) and copies the pinned TF.js bundles it compares with
+# (npm ci --prefix test/bench) into site/bench/, when installed.
+build_bench() {
+	local tfjs=test/bench/node_modules/@tensorflow
+	echo "build.sh: GOOS=js GOARCH=wasm go build -o site/bench.wasm ./wasm/bench"
+	GOOS=js GOARCH=wasm go build -trimpath -o site/bench.wasm.tmp ./wasm/bench
+	mv site/bench.wasm.tmp site/bench.wasm
+	gzip -9 -n -c site/bench.wasm >site/bench.wasm.gz.tmp
+	mv site/bench.wasm.gz.tmp site/bench.wasm.gz
+	rm -rf site/bench
+	if [ -f "$tfjs/tfjs/dist/tf.min.js" ] && [ -f "$tfjs/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js" ]; then
+		mkdir -p site/bench
+		cp "$tfjs/tfjs/dist/tf.min.js" "$tfjs/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js" site/bench/
+	else
+		echo "build.sh: TF.js is not installed (npm ci --prefix test/bench): site/bench.html will run hubel alone and say so"
+	fi
+	echo "build.sh: site/bench.wasm $(wc -c <site/bench.wasm) bytes, gzipped $(wc -c <site/bench.wasm.gz) bytes"
 }
 
 # browser_test serves site/ on a free port and runs the headless Chromium
@@ -89,6 +111,7 @@ browser_test() {
 	[ -n "$url" ] || { echo "build.sh: server did not start" >&2; cat "$log" >&2; exit 1; }
 	echo "build.sh: browser test against $url"
 	node test/browser/selftest.mjs "$url"
+	node test/browser/bench.mjs "$url"
 }
 
 case "$cmd" in
@@ -102,6 +125,9 @@ serve)
 test)
 	# The model tests compare with TF.js (test/tfjs, pure-JS CPU backend).
 	[ -d test/tfjs/node_modules/@tensorflow/tfjs ] || npm ci --prefix test/tfjs --no-audit --no-fund --loglevel=error
+	# The benchmark page's TF.js bundles, and MobileNet for its browser test.
+	[ -d test/bench/node_modules/@tensorflow/tfjs ] || npm ci --prefix test/bench --no-audit --no-fund --loglevel=error
+	if [ -z "$models" ] && [ -d ../shared/models ]; then models=../shared/models; fi
 	echo "build.sh: go test ./..."
 	go test ./...
 	build

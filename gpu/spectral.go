@@ -13,7 +13,8 @@ type SpectralShape struct {
 	B, C, H, W int
 	Decay      float64 // decay power of the frequency scaling (Lucid: 1)
 	OutScale   float64 // factor after the inverse DFT (Lucid: 1/4)
-	// Variant is SpectralGEMM (the default, "") or SpectralDirect.
+	// Variant is SpectralGEMM or SpectralDirect; "" means the device's
+	// choice (Device.SetVariant("spectral", …)), by default SpectralGEMM.
 	Variant string
 }
 
@@ -112,6 +113,9 @@ func (d *Device) Spectral(s SpectralShape, spec, img, dimg, dspec *Buffer) (*Spe
 	}
 	if (dimg == nil) != (dspec == nil) || (dimg != nil && (dimg.Len != img.Len || dspec.Len != spec.Len)) {
 		return nil, fmt.Errorf("gpu: spectral: gradient buffers must both be given, sized like image and spectrum")
+	}
+	if s.Variant == "" {
+		s.Variant = d.Variant("spectral")
 	}
 	switch s.Variant {
 	case "", SpectralGEMM:
