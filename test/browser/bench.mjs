@@ -11,7 +11,8 @@
 // to the short CI run. Environment: CHROMIUM (default /usr/bin/chromium);
 // CI=true turns a missing browser or WebGPU into a failure instead of a
 // skip; HUBEL_BENCH_TIMEOUT_S (default 600) bounds the wait. Writes
-// artifacts/browser-bench.png and artifacts/bench-result.json.
+// artifacts/browser-NAME.png and artifacts/NAME-result.json, NAME being
+// HUBEL_BENCH_OUT (default bench).
 
 import { chromium } from "playwright-core";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,12 +22,14 @@ import { fileURLToPath } from "node:url";
 
 const base = process.argv[2] || "http://127.0.0.1:8080/";
 // The CI run: batch 1, the network only to conv_pw_1_relu (the figures in
-// docs/speed.md go to conv_pw_13_relu), 3 steps of the objective check.
-const query = process.argv[3] || "batches=1&steps=1&reps=1&check=3&sides=hubel,webgpu,webgl&rows=step,net&layer=conv_pw_1_relu&channels=22";
+// docs/speed.md go to conv_pw_13_relu), channel 7 (alive and far from
+// ReLU6's cap at the start), 3 steps of the objective check.
+const query = process.argv[3] || "batches=1&steps=1&reps=1&check=3&sides=hubel,webgpu,webgl&rows=step,net&layer=conv_pw_1_relu&channels=7";
 const exe = process.env.CHROMIUM || "/usr/bin/chromium";
 const ci = process.env.CI === "true";
 const timeoutMs = 1000 * Number(process.env.HUBEL_BENCH_TIMEOUT_S || 600);
 const artifacts = resolve(dirname(fileURLToPath(import.meta.url)), "../../artifacts");
+const outName = process.env.HUBEL_BENCH_OUT || "bench"; // artifacts/browser-NAME.png, NAME-result.json
 
 let passed = 0, failed = 0, skipped = 0;
 const pass = (what) => { passed++; console.log(`ok    ${what}`); };
@@ -68,8 +71,8 @@ async function main() {
       if (Date.now() - t0 > timeoutMs) throw new Error(`bench not done after ${timeoutMs / 1000} s`);
       await new Promise((res) => setTimeout(res, 500));
     }
-    await page.screenshot({ path: join(artifacts, "browser-bench.png"), fullPage: true });
-    writeFileSync(join(artifacts, "bench-result.json"), JSON.stringify(r, null, 1));
+    await page.screenshot({ path: join(artifacts, `browser-${outName}.png`), fullPage: true });
+    writeFileSync(join(artifacts, `${outName}-result.json`), JSON.stringify(r, null, 1));
     check(r);
     await page.close();
   } finally {
@@ -93,8 +96,8 @@ function check(r) {
   }
   // Same start, same crops, same step: TF.js-WebGPU's curve follows hubel's.
   for (const [s, d] of Object.entries(c.maxRelDiff || {})) {
-    if (d <= 0.05) pass(`TF.js-${s}'s objective follows hubel's: largest relative difference ${d.toExponential(2)} (≤ 0.05)`);
-    else fail(`TF.js-${s}'s objective differs from hubel's by up to ${d.toExponential(2)} (> 0.05)`);
+    X
+    else fail(`TF.js-${s}'s objective differs from hubel's by up to ${d.toExponential(2)} (> 0.02)`);
   }
   if (!(c.maxRelDiff || {}).webgpu && sides.includes("webgpu")) fail("no TF.js-WebGPU curve to compare with hubel's");
   for (const row of r.config.rows) {
