@@ -378,3 +378,34 @@ func TestCPUSpectral(t *testing.T) {
 		}
 	}
 }
+
+// TestMeanInit checks the pixel starts: "mean" is the descriptor's mean
+// colour at every pixel (ImageNet's when it has none), "grey" is 0.5.
+func TestMeanInit(t *testing.T) {
+	p, desc := tinyNet(t)
+	for _, c := range []struct {
+		init string
+		mean [3]float64
+		want [3]float64
+	}{
+		{"mean", [3]float64{0.2, 0.5, 0.7}, [3]float64{0.2, 0.5, 0.7}},
+		{"mean", [3]float64{}, [3]float64{0.485, 0.456, 0.406}},
+		{"grey", [3]float64{0.2, 0.5, 0.7}, [3]float64{0.5, 0.5, 0.5}},
+	} {
+		dd := *desc
+		dd.Input.Mean = c.mean
+		r, err := NewCPURenderer(p, &dd, []Objective{Channel("pw", 1)}, Config{Size: 8, Steps: 1, Param: "pixel", Init: c.init})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := r.Images(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range img {
+			if math.Abs(float64(v)-c.want[i%3]) > 1e-6 {
+				t.Fatalf("init %s, descriptor mean %v: pixel value %v at %d, want %v", c.init, c.mean, v, i, c.want[i%3])
+			}
+		}
+	}
+}

@@ -40,7 +40,8 @@ type Config struct {
 	// initialisation). The Fourier parameter always starts random.
 	Init string
 	// Mean is the dataset's mean RGB colour in [0, 1] for Init "mean";
-	// zero means ImageNet's (0.485, 0.456, 0.406).
+	// zero means the descriptor's (input.mean in hubel.json), else
+	// ImageNet's (0.485, 0.456, 0.406).
 	Mean [3]float64
 	// BlurEvery > 0 blurs the image (pixel parameter) with a Gaussian of
 	// BlurSigma pixels after every BlurEvery-th step (the survey's Eq. 5).
@@ -107,9 +108,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Init == "" {
 		c.Init = d.Init
-	}
-	if c.Mean == [3]float64{} {
-		c.Mean = [3]float64{0.485, 0.456, 0.406}
 	}
 	return c
 }
@@ -248,6 +246,12 @@ func New[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.Descript
 
 func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.Descriptor, objs []Objective, cfg Config) (*Engine[Buf, Op], error) {
 	cfg = cfg.withDefaults()
+	if cfg.Mean == [3]float64{} {
+		cfg.Mean = desc.Input.Mean
+	}
+	if cfg.Mean == [3]float64{} {
+		cfg.Mean = [3]float64{0.485, 0.456, 0.406} // ImageNet's
+	}
 	if len(objs) == 0 {
 		return nil, fmt.Errorf("am: no objective")
 	}

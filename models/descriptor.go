@@ -26,6 +26,9 @@ type Descriptor struct {
 		Width    int        `json:"width"`
 		Channels int        `json:"channels"`
 		Range    [2]float64 `json:"range"`
+		// Mean is the training set's mean colour (RGB in [0, 1]), for
+		// activation maximisation's mean-image start; zero if unknown.
+		Mean [3]float64 `json:"mean,omitempty"`
 	} `json:"input"`
 	// Labels are the class names, index i for logit i. LabelsFile (relative
 	// to the model's folder) may hold them instead: one per line, or a JSON
