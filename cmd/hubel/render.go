@@ -45,7 +45,7 @@ SPEC (Lucid-like; weighted sums and differences of terms):
 
 Langevin sampling (the survey's Eq. 11, in pixel space):
   hubel render -model DIR -objective logsoftmax:249 -param pixel -transforms none \
-    -sampler langevin -eps1 1 -eps2 1 -eps3 0.01 -steps 200 -sample-every 20 -out-dir frames
+    -sampler langevin -eps1 0.1 -eps2 1000 -eps3 0.01 -steps 200 -sample-every 20 -out-dir frames
   ε1 weighs a Gaussian smoothness prior (log p(x) = −TV²(x)), ε2 the
   objective's gradient, ε3 the noise; -sample-every K writes frame K, 2K, …
 
