@@ -2,9 +2,7 @@ package am
 
 import (
 	"context"
-	"errors"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -60,18 +58,7 @@ func smallGenerative(t *testing.T) (*models.Plan, *models.Descriptor, *models.Ge
 	return clf, &desc, &models.Generative{G: g, Code: st, Prior: dae}
 }
 
-func codeDevice(t *testing.T) *gpu.Device {
-	t.Helper()
-	d, err := gpu.Open(gpu.Options{})
-	if err != nil {
-		if os.Getenv("CI") == "true" || !errors.Is(err, gpu.ErrNoAdapter) {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	t.Cleanup(d.Close)
-	return d
-}
+func codeDevice(t *testing.T) *gpu.Device { return testDevice(t) }
 
 // TestCodeGradientMatchesCPU checks one DGN-AM step's code gradient
 // against the same chain (G, then the classifier, then the objective's

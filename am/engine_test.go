@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu"
@@ -136,17 +137,25 @@ func f64(v []float32) []float64 {
 	return out
 }
 
+var (
+	devOnce sync.Once
+	dev     *gpu.Device
+	devErr  error
+)
+
+// testDevice returns the package's one device (opened once, so that every
+// test shares its compiled pipelines), skipping without an adapter unless
+// CI=true.
 func testDevice(t *testing.T) *gpu.Device {
 	t.Helper()
-	d, err := gpu.Open(gpu.Options{})
-	if err != nil {
-		if os.Getenv("CI") == "true" || !errors.Is(err, gpu.ErrNoAdapter) {
-			t.Fatal(err)
+	devOnce.Do(func() { dev, devErr = gpu.Open(gpu.Options{}) })
+	if devErr != nil {
+		if os.Getenv("CI") == "true" || !errors.Is(devErr, gpu.ErrNoAdapter) {
+			t.Fatal(devErr)
 		}
-		t.Skip(err)
+		t.Skip(devErr)
 	}
-	t.Cleanup(d.Close)
-	return d
+	return dev
 }
 
 // TestGPUvsCPU runs the same render on both backends for 8 steps: the
