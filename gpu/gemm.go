@@ -50,10 +50,14 @@ const (
 	// GEMMWG64Reg4 stages 64×64 tiles in workgroup memory and computes a
 	// 4×4 block per invocation.
 	GEMMWG64Reg4 = "wg64reg4"
+	// GEMMReg8x8 computes an 8×8 block of outputs per invocation (four 4×4
+	// register blocks, half the loads per multiply-add of reg4x4), 8×8
+	// invocations per workgroup, without workgroup memory.
+	GEMMReg8x8 = "reg8x8"
 )
 
 // GEMMVariants lists every GEMM variant.
-var GEMMVariants = []string{GEMMNaive, GEMMWG16, GEMMReg4x4, GEMMWG64Reg4}
+var GEMMVariants = []string{GEMMNaive, GEMMWG16, GEMMReg4x4, GEMMWG64Reg4, GEMMReg8x8}
 
 // GEMMShape describes a batch of independent matrix products
 //
@@ -184,13 +188,18 @@ func gemmSpec(v string, s GEMMShape) (KernelSpec, [3]uint32) {
 	// naive and reg4x4 run wx×wy invocations per workgroup (reg4x4 is
 	// insensitive to the shape on lavapipe: 8×4 to 64×1 measured within
 	// noise); wg16 and wg64reg4 fix theirs at 16×16 in the shader.
-	const wx, wy = 16, 16
+	wx, wy := 16, 16
+	if v == GEMMReg8x8 {
+		wx, wy = 8, 8
+	}
 	tm, tn := wy, wx // tile of C covered by one workgroup
 	switch v {
 	case GEMMWG16:
 		tm, tn = 16, 16
 	case GEMMReg4x4:
 		tm, tn = 4*wy, 4*wx
+	case GEMMReg8x8:
+		tm, tn = 8*wy, 8*wx
 	case GEMMWG64Reg4:
 		tm, tn = 64, 64
 	}
@@ -204,7 +213,7 @@ func gemmSpec(v string, s GEMMShape) (KernelSpec, [3]uint32) {
 
 // gemmVec4Views reports whether variant v reads A and B through the vec4
 // views (bindings 5 and 6).
-func gemmVec4Views(v string) bool { return v == GEMMReg4x4 || v == GEMMWG64Reg4 }
+func gemmVec4Views(v string) bool { return v == GEMMReg4x4 || v == GEMMWG64Reg4 || v == GEMMReg8x8 }
 
 // gemmParams encodes s's uniform block.
 func gemmParams(s GEMMShape, hasBias bool) Params {

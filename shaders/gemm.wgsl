@@ -230,6 +230,58 @@ fn reg4x4(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
 }
 
+// outer(a, b) is the 4×4 block whose row r is a[r]·b (as reg4x4's acc).
+fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
+    return mat4x4<f32>(a.x * b, a.y * b, a.z * b, a.w * b);
+}
+
+// reg8x8: an 8×8 block of C per invocation, as four 4×4 register blocks:
+// per 4 steps of k, two blocks of A and two of B are read for four block
+// products, half of reg4x4's loads per multiply-add. No workgroup memory.
+@compute @workgroup_size(WX, WY)
+fn reg8x8(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.y * 8u;
+    let j = gid.x * 8u;
+    if (i >= p.m || j >= p.n) {
+        return;
+    }
+    let ab = p.oa + gid.z * p.sa;
+    let bb = p.ob + gid.z * p.sb;
+    // c_rc holds rows i+4r.. and columns j+4c.. of the 8×8 block.
+    var c00 = mat4x4<f32>();
+    var c01 = mat4x4<f32>();
+    var c10 = mat4x4<f32>();
+    var c11 = mat4x4<f32>();
+    var k = 0u;
+    for (; k + 4u <= p.k; k += 4u) {
+        let a0 = a_block(ab, i, k);
+        let a1 = a_block(ab, i + 4u, k);
+        let b0 = b_block(bb, k, j);
+        let b1 = b_block(bb, k, j + 4u);
+        c00 += b0 * a0;
+        c01 += b1 * a0;
+        c10 += b0 * a1;
+        c11 += b1 * a1;
+    }
+    for (; k < p.k; k++) {
+        let a0 = a_vi(ab, i, k);
+        let a1 = a_vi(ab, i + 4u, k);
+        let b0 = b_vj(bb, k, j);
+        let b1 = b_vj(bb, k, j + 4u);
+        c00 += outer(a0, b0);
+        c01 += outer(a0, b1);
+        c10 += outer(a1, b0);
+        c11 += outer(a1, b1);
+    }
+    let cb = p.oc + gid.z * p.sc;
+    for (var r = 0u; r < 4u; r++) {
+        finish4(cb, i + r, j, c00[r]);
+        finish4(cb, i + r, j + 4u, c01[r]);
+        finish4(cb, i + 4u + r, j, c10[r]);
+        finish4(cb, i + 4u + r, j + 4u, c11[r]);
+    }
+}
+
 // wg64reg4 tiles: w64a[k*16 + g] = op(A)[4g..4g+3][k] of the tile (16 groups
 // of 4 rows), w64b[k*16 + g] = op(B)[k][4g..4g+3].
 var<workgroup> w64a: array<vec4<f32>, TK * 16u>;
