@@ -142,11 +142,12 @@ async function run() {
     log(`TF.js missing: ${miss}`);
     tfWanted.length = 0;
   }
-  for (const f of ["bench.wasm", "hubel.wasm"]) {
-    const h = await fetch(f, { method: "HEAD" }).catch(() => null);
-    if (h && h.ok) res.sizes[f] = { bytes: Number(h.headers.get("content-length")), encoding: h.headers.get("content-encoding") || "none" };
+  // Sizes of the wasm files as served (the precompressed .gz beside each).
+  for (const f of ["bench.wasm.gz", "hubel.wasm.gz"]) {
+    const h = await fetch(f, { method: "HEAD", headers: { "Accept-Encoding": "identity" } }).catch(() => null);
+    const n = h && h.ok ? Number(h.headers.get("content-length")) : 0;
+    if (n > 0) res.sizes[f] = n;
   }
-
   status("loading bench.wasm…");
   const hb = await startWasm();
   status("loading MobileNet…");
