@@ -31,7 +31,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	dgnSteps := fs.Int("dgn-steps", 200, "DGN-AM steps")
 	objective := fs.String("objective", "logit", "DGN-AM and pixel AM class objective: logit, softmax or logsoftmax")
 	lr := fs.Float64("lr", 0.1, "DGN-AM and pixel AM Adam learning rate")
-	decay := fs.Float64("decay", 0.1, "DGN-AM L2 weight on h")
+	decay := fs.Float64("decay", 0.3, "DGN-AM L2 weight on h")
 	samples := fs.Int("samples", 10, "PPGN samples per class (one chain per class)")
 	burn := fs.Int("burn", 50, "PPGN steps before the first sample")
 	every := fs.Int("every", 60, "PPGN steps between samples")
