@@ -28,7 +28,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed")
 	classes := fs.Int("classes", 10, "classes 0..N-1")
 	restarts := fs.Int("restarts", 10, "DGN-AM restarts per class (random codes)")
-	dgnSteps := fs.Int("dgn-steps", 200, "DGN-AM steps")
+	dgnSteps := fs.Int("dgn-steps", 150, "DGN-AM steps")
 	objective := fs.String("objective", "logit", "DGN-AM and pixel AM class objective: logit, softmax or logsoftmax")
 	lr := fs.Float64("lr", 0.1, "DGN-AM and pixel AM Adam learning rate")
 	decay := fs.Float64("decay", 0.3, "DGN-AM L2 weight on h")
