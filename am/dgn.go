@@ -42,7 +42,7 @@ type CodeConfig struct {
 // DefaultCode returns the code settings `hubel render` uses unless told
 // otherwise, and PPGN's step sizes.
 func DefaultCode() (CodeConfig, Langevin) {
-	return CodeConfig{Decay: 1e-3, Init: "random"}, Langevin{Eps1: 0.1, Eps2: 1, Eps3: 0.5}
+	return CodeConfig{Decay: 0.1, Init: "random"}, Langevin{Eps1: 0.2, Eps2: 10, Eps3: 0.7}
 }
 
 func (c Config) code() bool { return c.Param == "dgn" || c.Param == "ppgn" }

@@ -30,10 +30,10 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	featureW := fs.Float64("feature-weight", 1, "weight of the feature loss (0: pixels only)")
 	images := fs.Int("images", 20000, "training images whose codes are used")
 	seed := fs.Uint64("seed", 1, "seed of the initial weights and the batches")
-	genSteps := fs.Int("gen-steps", 3000, "generator steps")
-	daeSteps := fs.Int("dae-steps", 3000, "autoencoder steps")
-	batch := fs.Int("batch", 64, "codes per step")
-	lr := fs.Float64("lr", 1e-3, "Adam's learning rate (halved at 1/2 and 3/4 of the steps)")
+	genSteps := fs.Int("gen-steps", 600, "generator steps")
+	daeSteps := fs.Int("dae-steps", 2000, "autoencoder steps")
+	batch := fs.Int("batch", 32, "codes per step")
+	lr := fs.Float64("lr", 2e-3, "Adam's learning rate (halved at 1/2 and 3/4 of the steps)")
 	noise := fs.Float64("noise", 0.5, "the autoencoder's corruption, in units of each code unit's std")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -16,8 +16,7 @@ go build -o artifacts/dgn/hubel ./cmd/hubel
 H=artifacts/dgn/hubel
 for ds in mnist fashion; do
 	if [ "${TRAIN:-0}" = 1 ]; then
-		nice -n 10 $H train-generator -model models/bundled/$ds -dataset $ds -seed 1 \
-			-images 20000 -gen-steps 1500 -dae-steps 3000 >artifacts/dgn/train_$ds.json
+		nice -n 10 $H train-generator -model models/bundled/$ds -dataset $ds -seed 1 >artifacts/dgn/train_$ds.json
 	fi
 	nice -n 10 $H measure-dgn -model models/bundled/$ds -judge models/bundled/${ds}_judge -seed 1 \
 		-png docs/img/dgn_ppgn_$ds.png >artifacts/dgn/measure_$ds.json
