@@ -51,6 +51,13 @@ build() {
 	mv site/hubel.wasm.gz.tmp site/hubel.wasm.gz
 	build_bench
 
+	# The bundled models (trained by hubel train) go into every build.
+	mkdir -p site/models
+	for m in models/bundled/*/; do
+		[ -f "$m/model.json" ] || continue
+		rm -rf "site/models/$(basename "$m")"
+		cp -R "${m%/}" "site/models/$(basename "$m")"
+	done
 	if [ -n "$models" ]; then
 		[ -d "$models" ] || { echo "build.sh: -models: '$models' is not a folder" >&2; exit 1; }
 		mkdir -p site/models
