@@ -67,6 +67,29 @@ type ZooEntry struct {
 	// ModelName is the name inside model.json, by which a folder loaded
 	// without hubel.json is recognised.
 	ModelName string `json:"model_name,omitempty"`
+	// Default marks the model hubel shows first (the bundled MNIST
+	// classifier); it is also the zoo's first entry.
+	Default bool `json:"default,omitempty"`
+	// Examples names the dataset-examples index in the model's folder
+	// (train.Examples: the 9 test images that excite each unit most).
+	Examples string `json:"examples,omitempty"`
+	// Judge names the zoo entry of an independent classifier of the same
+	// data (another architecture and seed), to judge synthesised images.
+	Judge string `json:"judge,omitempty"`
+}
+
+// DefaultZoo returns the zoo's default entry.
+func DefaultZoo() (ZooEntry, error) {
+	z, err := Zoo()
+	if err != nil {
+		return ZooEntry{}, err
+	}
+	for _, e := range z {
+		if e.Default {
+			return e, nil
+		}
+	}
+	return ZooEntry{}, fmt.Errorf("models: zoo.json marks no entry as default")
 }
 
 //go:embed zoo.json
