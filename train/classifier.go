@@ -30,14 +30,17 @@ var Archs = map[string]func(name string) *models.Net{
 			Dense("logits", 10, "linear").
 			Activation("probs", "softmax")
 	},
-	// lenet: the judge, a different architecture (5×5 valid convolutions,
-	// a narrower code).
-	"lenet": func(name string) *models.Net {
+	// judge: the independent judge of synthesised images, another
+	// architecture than cnn: three narrower 3×3 convolutions, each
+	// followed by pooling, and a 64-unit code.
+	"judge": func(name string) *models.Net {
 		return models.NewNet(name, 28, 28, 1).
-			Conv2D("conv1", 8, 5, "valid", "relu").
+			Conv2D("conv1", 8, 3, "same", "relu").
 			MaxPool("pool1", 2).
-			Conv2D("conv2", 16, 5, "valid", "relu").
+			Conv2D("conv2", 16, 3, "same", "relu").
 			MaxPool("pool2", 2).
+			Conv2D("conv3", 32, 3, "same", "relu").
+			MaxPool("pool3", 2).
 			Flatten("flatten").
 			Dense("fc1", 64, "relu").
 			Dense("logits", 10, "linear").

@@ -13,7 +13,7 @@ func TestClassifierReproducible(t *testing.T) {
 	ds := dataset(t, "mnist")
 	weights := func(seed uint64) []float32 {
 		var log strings.Builder
-		m, err := Classifier(t.Context(), d, Config{Data: ds, Arch: "lenet", Seed: seed, Epochs: 1, MaxSteps: 8, LogEvery: 4, Log: &log})
+		m, err := Classifier(t.Context(), d, Config{Data: ds, Arch: "judge", Seed: seed, Epochs: 1, MaxSteps: 8, LogEvery: 4, Log: &log})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestClassifierErrors(t *testing.T) {
 		c    Config
 		want string
 	}{
-		{Config{Data: ds, Arch: "resnet", Epochs: 1}, `unknown architecture "resnet" (want one of cnn, lenet)`},
+		{Config{Data: ds, Arch: "resnet", Epochs: 1}, `unknown architecture "resnet" (want one of cnn, judge)`},
 		{Config{Data: ds, Arch: "cnn", Epochs: 0}, "epochs 0"},
 	} {
 		if _, err := Classifier(t.Context(), nil, tc.c); err == nil || !strings.Contains(err.Error(), tc.want) {
