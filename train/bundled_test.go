@@ -109,7 +109,7 @@ func bundledModels(t *testing.T) []bundled {
 // its dataset's 10,000 test images (the labels are the oracle). The
 // issue's targets are 99 % on MNIST and 90 % on Fashion-MNIST; the models
 // trained here on the shared 2-core CPU adapter in the time there was
-// reach 98.56 % (mnist), 89.11 % (fashion), 98.69 % (mnist_judge) and
+// reach 98.56 % (mnist), 89.11 % (fashion), 98.99 % (mnist_judge) and
 // 88.89 % (fashion_judge), so each is held to what it reached, rounded
 // down: a regression of the runtime or the weights fails.
 func TestBundledAccuracy(t *testing.T) {
@@ -120,7 +120,7 @@ func TestBundledAccuracy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]float64{"mnist": 0.985, "fashion": 0.89, "mnist_judge": 0.985, "fashion_judge": 0.885}[b.entry.Name]
+		want := map[string]float64{"mnist": 0.985, "fashion": 0.89, "mnist_judge": 0.989, "fashion_judge": 0.885}[b.entry.Name]
 		t.Logf("%s on %s: test accuracy %.4f (want ≥ %.3f)", b.entry.Name, b.dataset, acc, want)
 		if acc < want {
 			t.Errorf("%s: test accuracy %.4f < %.3f", b.entry.Name, acc, want)
