@@ -7,7 +7,6 @@ package app
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -38,7 +37,7 @@ type State struct {
 	Seed       uint64
 	LR         float64
 	Param      string // fft or pixel
-	Transforms string // lucid or none
+	Transforms string // lucid, none or jitter:N
 	// View is "image" (the render) or "gallery" (a whole layer as a grid).
 	View     string
 	Layer    string // gallery: the layer
@@ -182,8 +181,9 @@ func (s *State) set(key, val string, hasValue bool) error {
 		}
 		s.Param = val
 	case "transforms":
-		if val != "lucid" && val != "none" {
-			return bad("want lucid (pad, jitter, scale, rotate, jitter) or none")
+		if n, err := strconv.Atoi(strings.TrimPrefix(val, "jitter:")); val != "lucid" && val != "none" &&
+			(!strings.HasPrefix(val, "jitter:") || err != nil || n < 1 || n > MaxSize) {
+			return bad("want lucid (pad, jitter, scale, rotate, jitter), none, or jitter:N (a random crop N pixels smaller)")
 		}
 		s.Transforms = val
 	case "view":
@@ -358,11 +358,4 @@ func unescape(v string) (string, error) {
 		i += 2
 	}
 	return b.String(), nil
-}
-
-// SortedKeys is Keys in alphabetical order (for messages).
-func SortedKeys() []string {
-	k := append([]string(nil), Keys...)
-	sort.Strings(k)
-	return k
 }

@@ -30,6 +30,7 @@ func TestParseErrors(t *testing.T) {
 		{"lr=NaN", "lr=NaN: want a learning rate"},
 		{"param=dct", "param=dct: want fft"},
 		{"transforms=all", "transforms=all: want lucid"},
+		{"transforms=jitter:0", "transforms=jitter:0: want lucid"},
 		{"objective=conv_pw_9_relu:x", "objective=conv_pw_9_relu:x: objective \"conv_pw_9_relu:x\": at column 16: expected a channel index"},
 		{"objective=", "objective: empty objective"},
 		{"objective=a:1;b:2&batch=3", "batch=3: the objective lists 2 images; batch must be 2"},
@@ -55,7 +56,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	d := Defaults()
 	for _, hash := range []string{
 		"model=mobilenet_v1_0.75_224&objective=conv_pw_9_relu:5&steps=64&seed=1",
-		"model=m&objective=0.5*conv_pw_7_relu:12-conv_pw_7_relu:3;logsoftmax:9&size=64&lr=0.1&param=pixel&transforms=none",
+		"model=m&objective=0.5*conv_pw_7_relu:12-conv_pw_7_relu:3;logsoftmax:9&size=64&lr=0.1&param=pixel&transforms=jitter:4",
 		"model=m&url=https://example.com/a%20b/&objective=c:1&batch=4&view=gallery&layer=c&channels=0-7,9&embed",
 	} {
 		s, err := Parse(hash, d)
@@ -136,6 +137,38 @@ func TestCheckModel(t *testing.T) {
 			}
 		} else if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%s: %v\nwant prefix %q", tc.hash, err, tc.want)
+		}
+	}
+}
+
+func TestGrid(t *testing.T) {
+	for _, tc := range []struct {
+		n          int
+		w, h, gap  float64
+		cols, side float64
+	}{
+		{1, 600, 400, 4, 1, 400},
+		{8, 800, 400, 0, 4, 200},
+		{16, 400, 400, 0, 4, 100},
+		{3, 300, 900, 0, 1, 300},
+	} {
+		g := Grid(tc.n, tc.w, tc.h, tc.gap)
+		if len(g) != tc.n || g[0].W != tc.side {
+			t.Errorf("Grid(%d, %g, %g): side %g, want %g", tc.n, tc.w, tc.h, g[0].W, tc.side)
+		}
+		for _, r := range g {
+			if r.X < -1e-9 || r.Y < -1e-9 || r.X+r.W > tc.w+1e-9 || r.Y+r.H > tc.h+1e-9 {
+				t.Errorf("Grid(%d, %g, %g): cell %+v outside", tc.n, tc.w, tc.h, r)
+			}
+		}
+		cols := 0
+		for _, r := range g {
+			if r.Y == g[0].Y {
+				cols++
+			}
+		}
+		if float64(cols) != tc.cols {
+			t.Errorf("Grid(%d, %g, %g): %d columns, want %g", tc.n, tc.w, tc.h, cols, tc.cols)
 		}
 	}
 }

@@ -1,0 +1,34 @@
+package app
+
+import "math"
+
+// Rect is an axis-aligned rectangle.
+type Rect struct{ X, Y, W, H float64 }
+
+// Grid lays n square cells out in a w×h area with gap between them, as
+// large as they can be, centred. It returns the cells' rectangles, in
+// reading order.
+func Grid(n int, w, h, gap float64) []Rect {
+	if n <= 0 || w <= 0 || h <= 0 {
+		return nil
+	}
+	bestSide, bestCols := 0.0, 1
+	for cols := 1; cols <= n; cols++ {
+		rows := (n + cols - 1) / cols
+		side := math.Min((w-gap*float64(cols-1))/float64(cols), (h-gap*float64(rows-1))/float64(rows))
+		if side > bestSide {
+			bestSide, bestCols = side, cols
+		}
+	}
+	side := math.Max(bestSide, 1)
+	cols := bestCols
+	rows := (n + cols - 1) / cols
+	x0 := (w - (float64(cols)*side + gap*float64(cols-1))) / 2
+	y0 := (h - (float64(rows)*side + gap*float64(rows-1))) / 2
+	out := make([]Rect, n)
+	for i := range out {
+		c, r := i%cols, i/cols
+		out[i] = Rect{X: x0 + float64(c)*(side+gap), Y: y0 + float64(r)*(side+gap), W: side, H: side}
+	}
+	return out
+}

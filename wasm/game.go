@@ -1,0 +1,175 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"syscall/js"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/vector"
+
+	"github.com/hubelviz/hubel/wasm/app"
+)
+
+// game draws the view on ebiten's canvas. ebiten's canvas fills the page
+// behind the HTML; the page marks where the image, the curve and the
+// progress bar go with empty elements (#stage, #curve, #progress), whose
+// rectangles the game reads each tick.
+type game struct {
+	v     *view
+	imgs  []*ebiten.Image
+	vers  []int
+	size  int
+	ver   int
+	dpr   float64
+	stage app.Rect
+	curve app.Rect
+	bar   app.Rect
+	cells []app.Rect // in CSS pixels, relative to the stage
+	// what was last sent to the page (for the gallery's buttons)
+	sentKey string
+}
+
+func newGame(v *view) *game { return &game{v: v, dpr: 1, ver: -1} }
+
+func rectOf(id string) app.Rect {
+	el := js.Global().Get("document").Call("getElementById", id)
+	if !el.Truthy() {
+		return app.Rect{}
+	}
+	r := el.Call("getBoundingClientRect")
+	return app.Rect{X: r.Get("left").Float(), Y: r.Get("top").Float(), W: r.Get("width").Float(), H: r.Get("height").Float()}
+}
+
+// Update reads the page's layout and, when the cells move, tells the page
+// where they are (it puts a focusable button over each).
+func (g *game) Update() error {
+	g.dpr = ebiten.Monitor().DeviceScaleFactor()
+	g.stage, g.curve, g.bar = rectOf("stage"), rectOf("curve"), rectOf("progress")
+	g.v.mu.Lock()
+	n, mode, ver := len(g.v.cells), g.v.mode, g.v.version
+	labels := make([]string, n)
+	for i, c := range g.v.cells {
+		labels[i] = c.label
+	}
+	g.v.mu.Unlock()
+	gap := 6.0
+	if n == 1 {
+		gap = 0
+	}
+	g.cells = app.Grid(n, g.stage.W, g.stage.H, gap)
+	key := js.ValueOf(ver).String() + mode
+	for _, c := range g.cells {
+		key += "|" + js.ValueOf(c.X).String() + "," + js.ValueOf(c.Y).String() + "," + js.ValueOf(c.W).String()
+	}
+	if key != g.sentKey {
+		g.sentKey = key
+		list := make([]any, len(g.cells))
+		for i, c := range g.cells {
+			list[i] = map[string]any{"x": c.X, "y": c.Y, "w": c.W, "h": c.H, "label": labels[i], "index": i}
+		}
+		if f := js.Global().Get("hubelCells"); f.Type() == js.TypeFunction {
+			f.Invoke(mode, list)
+		}
+	}
+	return nil
+}
+
+// Draw paints the cells (images as they form, empty cells as placeholders),
+// the objective's curve and the progress bar.
+func (g *game) Draw(screen *ebiten.Image) {
+	screen.Fill(colBG)
+	g.v.mu.Lock()
+	defer g.v.mu.Unlock()
+	if g.v.version != g.ver || g.v.size != g.size {
+		for _, im := range g.imgs {
+			im.Deallocate()
+		}
+		g.imgs, g.vers = make([]*ebiten.Image, len(g.v.cells)), make([]int, len(g.v.cells))
+		g.ver, g.size = g.v.version, g.v.size
+	}
+	s := float32(g.dpr)
+	for i, c := range g.v.cells {
+		if i >= len(g.cells) || i >= len(g.imgs) {
+			break
+		}
+		r := g.cells[i]
+		x, y, w, h := float32(g.stage.X+r.X)*s, float32(g.stage.Y+r.Y)*s, float32(r.W)*s, float32(r.H)*s
+		if c.rgba == nil {
+			vector.FillRect(screen, x, y, w, h, colCell, false)
+			continue
+		}
+		if g.imgs[i] == nil {
+			g.imgs[i] = ebiten.NewImage(g.size, g.size)
+			g.vers[i] = -1
+		}
+		if g.vers[i] != c.ver {
+			g.imgs[i].WritePixels(c.rgba)
+			g.vers[i] = c.ver
+		}
+		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
+		if w >= 2*float32(g.size) {
+			op.Filter = ebiten.FilterNearest // show the pixels the network saw
+		}
+		op.GeoM.Scale(float64(w)/float64(g.size), float64(h)/float64(g.size))
+		op.GeoM.Translate(float64(x), float64(y))
+		screen.DrawImage(g.imgs[i], op)
+	}
+	g.drawCurve(screen, s)
+	if b := g.bar; b.W > 0 && b.H > 0 && g.v.mode != "" {
+		x, y, w, h := float32(b.X)*s, float32(b.Y)*s, float32(b.W)*s, float32(b.H)*s
+		vector.FillRect(screen, x, y, w, h, colLine, false)
+		vector.FillRect(screen, x, y, w*float32(min(max(g.v.progress, 0), 1)), h, colAccent, false)
+	}
+}
+
+// drawCurve plots the objective of the first image against the step, with
+// the y range fitted to the values so far.
+func (g *game) drawCurve(screen *ebiten.Image, s float32) {
+	r := g.curve
+	if r.W <= 0 || r.H <= 0 {
+		return
+	}
+	x0, y0, w, h := float32(r.X)*s, float32(r.Y)*s, float32(r.W)*s, float32(r.H)*s
+	vector.StrokeLine(screen, x0, y0+h-0.5*s, x0+w, y0+h-0.5*s, s, colLine, false)
+	c := g.v.curve
+	if len(c) < 2 {
+		return
+	}
+	lo, hi := c[0], c[0]
+	for _, v := range c {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi-lo < 1e-9 {
+		hi = lo + 1
+	}
+	pad := 4 * s
+	steps := max(len(c), g.v.steps, 2)
+	var p vector.Path
+	for i, v := range c {
+		px := x0 + w*float32(i)/float32(steps-1)
+		py := y0 + pad + (h-2*pad)*float32(1-(v-lo)/(hi-lo))
+		if i == 0 {
+			p.MoveTo(px, py)
+		} else {
+			p.LineTo(px, py)
+		}
+	}
+	vector.StrokePath(screen, &p, &vector.StrokeOptions{Width: 2 * s, LineJoin: vector.LineJoinRound}, &vector.DrawPathOptions{AntiAlias: true, ColorScale: colorScale(colAccent)})
+}
+
+func colorScale(c interface{ RGBA() (r, g, b, a uint32) }) ebiten.ColorScale {
+	var cs ebiten.ColorScale
+	cs.ScaleWithColor(c)
+	return cs
+}
+
+// LayoutF makes the canvas's drawing buffer match its size in device
+// pixels, so the image is sharp.
+func (g *game) LayoutF(w, h float64) (float64, float64) {
+	d := ebiten.Monitor().DeviceScaleFactor()
+	return w * d, h * d
+}
+
+// Layout is unused (LayoutF is), but Game requires it.
+func (g *game) Layout(w, h int) (int, int) { return w, h }

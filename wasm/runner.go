@@ -1,0 +1,550 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/hubelviz/hubel/am"
+	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/models"
+	"github.com/hubelviz/hubel/wasm/app"
+)
+
+// cmd is one request from the page to the runner.
+type cmd struct {
+	kind  string // start, pause, resume, reset, export, files
+	hash  string // start: the state as hash keys
+	merge bool   // start: apply hash over the current state, not the defaults
+	id    int    // start: the promise to settle when the run ends (0: none)
+	files models.Files
+	which string // export: "image" or "grid"
+}
+
+// loaded is a model ready to render.
+type loaded struct {
+	key   string // how it was found: a site path, a URL or "dropped:NAME"
+	plan  *models.Plan
+	desc  *models.Descriptor
+	where string // for the page: "this site", a URL, "dropped files"
+}
+
+// runner owns the GPU device, the loaded models and the current run. It is
+// the only goroutine that blocks on the GPU or the network.
+type runner struct {
+	cmds    chan cmd
+	view    *view
+	dev     *gpu.Device
+	devErr  error
+	cache   map[string]*loaded
+	dropped map[string]models.Files
+	local   map[string]bool // models copied into the site at build time
+	zoo     []models.ZooEntry
+	base    *url.URL // the page's URL, for relative model paths
+
+	state   app.State
+	model   *loaded
+	pending *cmd // a command that ended the current run
+	notice  string
+
+	// what state() reports
+	running, paused bool
+	step, steps     int
+	curve           []float64
+	rate            float64
+	errMsg, errKey  string
+	firstFrameMs    float64
+	cellsDone       int
+	cellsTotal      int
+}
+
+var errAborted = errors.New("run replaced")
+
+func newRunner(v *view) *runner {
+	r := &runner{cmds: make(chan cmd, 16), view: v, cache: map[string]*loaded{}, dropped: map[string]models.Files{}, local: map[string]bool{}}
+	r.state = app.Defaults()
+	href := js.Global().Get("location").Get("href").String()
+	r.base, _ = url.Parse(href)
+	if r.base == nil {
+		r.base = &url.URL{Scheme: "http", Host: "localhost", Path: "/"}
+	}
+	r.base.Fragment = ""
+	return r
+}
+
+// send hands a command to the runner without blocking the caller (a JS
+// callback).
+func (r *runner) send(c cmd) {
+	select {
+	case r.cmds <- c:
+	default:
+		go func() { r.cmds <- c }()
+	}
+}
+
+func (r *runner) loop() {
+	r.init()
+	for {
+		var c cmd
+		if r.pending != nil {
+			c, r.pending = *r.pending, nil
+		} else {
+			c = <-r.cmds
+		}
+		r.handle(c)
+	}
+}
+
+// init reads the zoo and the site's model index, opens the GPU and
+// publishes what the page needs to build its controls.
+func (r *runner) init() {
+	var err error
+	if r.zoo, err = models.Zoo(); err != nil {
+		r.fail("", err)
+	}
+	if raw, err := r.source("models/").ReadFile(context.Background(), "index.json"); err == nil {
+		var names []string
+		if err := jsonUnmarshal(raw, &names); err == nil {
+			for _, n := range names {
+				r.local[n] = true
+			}
+		}
+	}
+	r.publishZoo()
+	r.openDevice()
+	r.publish()
+}
+
+func (r *runner) openDevice() {
+	if r.dev != nil {
+		return
+	}
+	js.Global().Set("hubelDeviceLost", js.Null())
+	r.dev, r.devErr = gpu.Open(gpu.Options{})
+	if r.devErr != nil {
+		r.dev = nil
+		fmt.Println("hubel: no GPU:", r.devErr)
+		return
+	}
+	fmt.Println("hubel: adapter:", r.dev.Adapter)
+}
+
+func (r *runner) handle(c cmd) {
+	switch c.kind {
+	case "start":
+		r.start(c)
+	case "reset":
+		r.step, r.curve, r.running, r.paused = 0, nil, false, false
+		r.view.clear()
+		r.publish()
+	case "export":
+		r.export(c.which)
+	case "files":
+		r.addFiles(c)
+	case "pause", "resume":
+		// nothing is running
+	}
+}
+
+// source is where models under the site or at a URL are read from.
+func (r *runner) source(rel string) models.Source {
+	u, err := r.base.Parse(rel)
+	if err != nil {
+		return fetchSource(rel)
+	}
+	return fetchSource(u.String())
+}
+
+// start parses the state, loads the model and runs, then settles the
+// promise c.id.
+func (r *runner) start(c cmd) {
+	base := app.Defaults()
+	if c.merge {
+		base = r.state
+	}
+	s, err := app.Parse(c.hash, base)
+	if err == nil && s.Model == "" && s.URL == "" {
+		s.Model = r.defaultModel()
+	}
+	r.errMsg, r.errKey, r.notice = "", "", ""
+	r.step, r.curve, r.rate, r.cellsDone, r.cellsTotal = 0, nil, 0, 0, 0
+	if err != nil {
+		r.settle(c.id, r.fail("", err))
+		return
+	}
+	r.state = s
+	r.running = true
+	r.publish()
+	r.model, err = r.load(s)
+	if err != nil {
+		r.running = false
+		r.settle(c.id, r.fail("model", err))
+		return
+	}
+	if len(s.Objectives) == 0 {
+		s.Objectives = []string{defaultObjective(r.model.desc)}
+	}
+	if s.View == "gallery" && s.Layer == "" {
+		s.Layer = s.GalleryLayer()
+	}
+	r.state = s
+	r.writeHash()
+	r.publishModel()
+	if err := s.CheckModel(r.model.plan, r.model.desc); err != nil {
+		r.running = false
+		r.settle(c.id, r.fail("", err))
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		r.openDevice()
+		if r.dev == nil {
+			r.running = false
+			r.settle(c.id, r.fail("gpu", noGPU(r.devErr)))
+			return
+		}
+		if s.View == "gallery" {
+			err = r.runGallery(s)
+		} else {
+			err = r.runImage(s)
+		}
+		if err != nil && !errors.Is(err, errAborted) && r.lost() && attempt < 2 {
+			// A lost device: open a new one and start the run again.
+			fmt.Println("hubel: GPU device lost, reopening:", err)
+			r.dev.Close()
+			r.dev = nil
+			r.notice = "The GPU device was lost; hubel opened a new one and restarted the run."
+			continue
+		}
+		break
+	}
+	r.running, r.paused = false, false
+	if errors.Is(err, errAborted) {
+		r.publish()
+		r.settle(c.id, nil)
+		return
+	}
+	if err != nil {
+		r.settle(c.id, r.fail("", err))
+		return
+	}
+	r.publish()
+	r.settle(c.id, nil)
+}
+
+// lost reports whether the GPU device was lost (by the engine's record or
+// by the page's device.lost watcher in app.js).
+func (r *runner) lost() bool {
+	if r.dev != nil && r.dev.Err() != nil {
+		return true
+	}
+	v := js.Global().Get("hubelDeviceLost")
+	return v.Truthy()
+}
+
+func noGPU(err error) error {
+	return fmt.Errorf("WebGPU is not available in this browser, so hubel cannot run the network on your GPU "+
+		"(%v). Use a recent Chrome, Edge or Safari with WebGPU turned on; on Linux Chrome, enable "+
+		"chrome://flags/#enable-unsafe-webgpu", err)
+}
+
+func (r *runner) defaultModel() string {
+	for _, e := range r.zoo {
+		if e.Bundled {
+			return e.Name
+		}
+	}
+	for _, e := range r.zoo {
+		if r.local[e.Name] {
+			return e.Name
+		}
+	}
+	if len(r.zoo) > 0 {
+		return r.zoo[0].Name
+	}
+	return ""
+}
+
+// defaultObjective picks a channel two thirds of the way through the
+// model's visualisable layers: deep enough to be interesting.
+func defaultObjective(d *models.Descriptor) string {
+	if len(d.Layers) == 0 {
+		return "logit:0"
+	}
+	l := d.Layers[len(d.Layers)*2/3]
+	return fmt.Sprintf("%s:%d", l.Name, min(5, l.Channels-1))
+}
+
+// load finds and loads the model the state names: dropped files, a URL, a
+// copy on this site, or the zoo's web address, in that order.
+func (r *runner) load(s app.State) (*loaded, error) {
+	var src models.Source
+	var key, where string
+	switch {
+	case s.URL != "":
+		key, where = "url:"+s.URL, s.URL
+		src = r.source(strings.TrimSuffix(s.URL, "/") + "/")
+	case r.dropped[s.Model] != nil:
+		key, where = "dropped:"+s.Model, "dropped files"
+		src = r.dropped[s.Model]
+	default:
+		e, err := models.FindZoo(s.Model)
+		switch {
+		case r.local[s.Model]:
+			key, where = "site:"+s.Model, "this site"
+			src = r.source("models/" + s.Model + "/")
+		case err != nil:
+			return nil, &app.KeyError{Key: "model", Value: s.Model, Msg: r.unknownModel()}
+		case e.URL != "":
+			key, where = "url:"+e.URL, e.URL
+			src = r.source(strings.TrimSuffix(e.URL, "/") + "/")
+		default:
+			return nil, &app.KeyError{Key: "model", Value: s.Model, Msg: "this site has no copy of it and the zoo has no URL for it"}
+		}
+	}
+	if m := r.cache[key]; m != nil {
+		return m, nil
+	}
+	r.status("loading " + where + " …")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	m, err := models.Load(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := models.LoadDescriptor(ctx, optionalLabels{src}, m)
+	if err != nil {
+		return nil, err
+	}
+	p, err := models.Lower(m)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{key: key, plan: p, desc: desc, where: where}
+	r.cache[key] = l
+	return l, nil
+}
+
+func (r *runner) unknownModel() string {
+	var names []string
+	for _, e := range r.zoo {
+		names = append(names, e.Name)
+	}
+	for n := range r.dropped {
+		names = append(names, n)
+	}
+	return "no such model (known: " + strings.Join(names, ", ") + "); give url=… for a model elsewhere"
+}
+
+// optionalLabels lets a model load without its labels file (Google's
+// tfjs-models folders have none): the classes are then numbered.
+type optionalLabels struct{ models.Source }
+
+func (o optionalLabels) ReadFile(ctx context.Context, name string) ([]byte, error) {
+	b, err := o.Source.ReadFile(ctx, name)
+	if err != nil && name != "hubel.json" && name != "model.json" {
+		return []byte("[]"), nil
+	}
+	return b, err
+}
+
+func (r *runner) addFiles(c cmd) {
+	m, err := models.Load(context.Background(), c.files)
+	if err != nil {
+		r.fail("files", err)
+		return
+	}
+	r.dropped[m.Name] = c.files
+	delete(r.cache, "dropped:"+m.Name)
+	r.start(cmd{kind: "start", hash: "model=" + m.Name, merge: false, id: c.id})
+}
+
+// poll handles commands between steps: pause waits here until resume; a
+// new start or a reset ends the run (errAborted).
+func (r *runner) poll() error {
+	for {
+		var c cmd
+		if r.paused {
+			c = <-r.cmds
+		} else {
+			select {
+			case c = <-r.cmds:
+			default:
+				return nil
+			}
+		}
+		switch c.kind {
+		case "pause":
+			if !r.paused {
+				r.paused = true
+				r.publish()
+			}
+		case "resume":
+			if r.paused {
+				r.paused = false
+				r.publish()
+			}
+		case "export":
+			r.export(c.which)
+		default:
+			r.pending = &c
+			return errAborted
+		}
+		if !r.paused {
+			return nil
+		}
+	}
+}
+
+func (r *runner) config(s app.State) am.Config {
+	return am.Config{Size: s.Size, Steps: s.Steps, LR: s.LR, Seed: s.Seed, Param: s.Param, Transforms: s.Transforms, RedirectSteps: 16}
+}
+
+// runImage renders the state's batch, showing frames as it goes.
+func (r *runner) runImage(s app.State) error {
+	objs, err := s.Images()
+	if err != nil {
+		return err
+	}
+	labels := make([]string, len(objs))
+	for i := range labels {
+		labels[i] = s.Objectives[min(i, len(s.Objectives)-1)]
+	}
+	r.view.reset("image", s.Size, labels, nil)
+	r.cellsTotal = len(objs)
+	return r.render(s, objs, 0, 1)
+}
+
+// runGallery renders a layer's channels in batches, each cell filling in
+// as its batch runs.
+func (r *runner) runGallery(s app.State) error {
+	layer := s.GalleryLayer()
+	n, err := r.model.plan.Node(layer)
+	if err != nil {
+		return err
+	}
+	chans, err := app.ParseChannels(s.Channels, n.Shape[len(n.Shape)-1])
+	if err != nil {
+		return &app.KeyError{Key: "channels", Value: s.Channels, Msg: err.Error()}
+	}
+	labels := make([]string, len(chans))
+	for i, c := range chans {
+		labels[i] = fmt.Sprintf("%s:%d", layer, c)
+	}
+	r.view.reset("gallery", s.Size, labels, chans)
+	r.cellsTotal = len(chans)
+	B := s.Batch
+	if B <= 1 {
+		B = 4
+	}
+	nb := (len(chans) + B - 1) / B
+	for b := 0; b < nb; b++ {
+		lo, hi := b*B, min((b+1)*B, len(chans))
+		objs := make([]am.Objective, 0, hi-lo)
+		for _, c := range chans[lo:hi] {
+			objs = append(objs, am.Channel(layer, c))
+		}
+		if err := r.render(s, objs, lo, nb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// render runs one am.Renderer over objs, whose images are cells first..,
+// reading back a frame every K steps (K chosen so that frames come about
+// every 200 ms) and publishing progress. batches is how many renders the
+// run has in all, for the progress bar.
+func (r *runner) render(s app.State, objs []am.Objective, first, batches int) error {
+	rd, err := am.NewRenderer(r.dev, r.model.plan, r.model.desc, objs, r.config(s))
+	if err != nil {
+		return err
+	}
+	defer rd.Release()
+	ctx := context.Background()
+	r.steps = s.Steps
+	r.step = 0
+	r.publish()
+	start := time.Now()
+	var paused time.Duration
+	lastFrame := time.Now()
+	batchIndex := first / max(len(objs), 1)
+	for i := 1; i <= s.Steps; i++ {
+		p0 := time.Now()
+		if err := r.poll(); err != nil {
+			return err
+		}
+		paused += time.Since(p0)
+		if err := rd.Step(); err != nil {
+			return err
+		}
+		// Waiting for the step keeps the progress bar honest and the
+		// page responsive: the GPU works while this goroutine waits.
+		if err := r.dev.Sync(ctx); err != nil {
+			return err
+		}
+		r.step = i
+		if time.Since(lastFrame) >= 200*time.Millisecond || i == s.Steps {
+			lastFrame = time.Now()
+			if err := r.frame(ctx, rd, first); err != nil {
+				return err
+			}
+			r.rate = float64(i) / (time.Since(start) - paused).Seconds()
+			r.view.setProgress((float64(batchIndex) + float64(i)/float64(s.Steps)) / float64(batches))
+			r.publish()
+		}
+	}
+	r.cellsDone = first + len(objs)
+	r.view.markDone(first, len(objs))
+	r.publish()
+	return nil
+}
+
+// frame reads back the images and the objective curves.
+func (r *runner) frame(ctx context.Context, rd *am.Renderer, first int) error {
+	imgs, err := rd.Images(ctx)
+	if err != nil {
+		return err
+	}
+	curves, err := rd.Objectives(ctx)
+	if err != nil {
+		return err
+	}
+	r.view.setImages(first, imgs)
+	if len(curves) > 0 {
+		r.curve = curves[0]
+		r.view.setCurve(curves[0], r.steps)
+	}
+	if r.firstFrameMs == 0 {
+		r.firstFrameMs = js.Global().Get("performance").Call("now").Float()
+	}
+	return nil
+}
+
+// fail records err as the page's error (naming its key where it has one)
+// and returns it.
+func (r *runner) fail(key string, err error) error {
+	var ke *app.KeyError
+	if errors.As(err, &ke) {
+		key = ke.Key
+	}
+	r.errKey, r.errMsg = key, err.Error()
+	r.running, r.paused = false, false
+	fmt.Println("hubel: error:", r.errMsg)
+	r.publish()
+	return err
+}
+
+// writeHash puts the state in the address bar without adding a history
+// entry or firing hashchange.
+func (r *runner) writeHash() {
+	h := "#" + r.state.Encode(app.Defaults())
+	if js.Global().Get("location").Get("hash").String() != h {
+		js.Global().Get("history").Call("replaceState", js.Null(), "", h)
+	}
+}
