@@ -4,9 +4,13 @@
 #   ./build.sh                  build site/ (hubel.wasm, hubel.wasm.gz, wasm_exec.js;
 #                               bench.wasm and TF.js for site/bench.html)
 #   ./build.sh serve            build, then serve site/ on http://127.0.0.1:8080
-#   ./build.sh test             go test ./..., then the browser test (headless Chromium)
+#   ./build.sh test             go test ./..., then the browser tests (headless Chromium);
+#                               the site gets ../shared/models unless -models says otherwise
 #   ./build.sh -models DIR ...  also copy each model folder in DIR (or DIR itself, if it
 #                               holds a model.json) into site/models/
+#
+# Bundled models (folders under models/ holding a model.json) are always copied into
+# site/models/, and site/models/index.json lists what is there.
 #
 # Environment: ADDR (serve) overrides the listen address.
 set -euo pipefail
@@ -72,6 +76,21 @@ build() {
 		done
 		echo "build.sh: copied $n model folder(s) from $models into site/models/"
 	fi
+	local m names=()
+	for m in models/*/; do
+		[ -f "$m/model.json" ] || continue
+		mkdir -p site/models
+		rm -rf "site/models/$(basename "$m")"
+		cp -R "${m%/}" "site/models/$(basename "$m")"
+	done
+	mkdir -p site/models
+	for m in site/models/*/; do
+		[ -f "$m/model.json" ] && names+=("\"$(basename "$m")\"")
+	done
+	(
+		IFS=,
+		echo "[${names[*]}]"
+	) >site/models/index.json
 	echo "build.sh: site/hubel.wasm $(wc -c <site/hubel.wasm) bytes, gzipped $(wc -c <site/hubel.wasm.gz) bytes"
 }
 
@@ -116,9 +135,10 @@ browser_test() {
 		sleep 0.1
 	done
 	[ -n "$url" ] || { echo "build.sh: server did not start" >&2; cat "$log" >&2; exit 1; }
-	echo "build.sh: browser test against $url"
-	node test/browser/selftest.mjs "$url"
+	echo "build.sh: browser tests against $url"
+	node test/browser/selftest.mjs "${url}selftest.html"
 	node test/browser/bench.mjs "$url"
+	node test/browser/site.mjs "$url"
 }
 
 case "$cmd" in

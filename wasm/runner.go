@@ -187,6 +187,7 @@ func (r *runner) start(c cmd) {
 		r.settle(c.id, r.fail("model", err))
 		return
 	}
+	r.publish()
 	if len(s.Objectives) == 0 {
 		s.Objectives = []string{defaultObjective(r.model.desc)}
 	}
@@ -310,7 +311,8 @@ func (r *runner) load(s app.State) (*loaded, error) {
 	if m := r.cache[key]; m != nil {
 		return m, nil
 	}
-	r.status("loading " + where + " …")
+	r.status("Loading the model from " + where + " …")
+	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	m, err := models.Load(ctx, src)
@@ -327,6 +329,7 @@ func (r *runner) load(s app.State) (*loaded, error) {
 	}
 	l := &loaded{key: key, plan: p, desc: desc, where: where}
 	r.cache[key] = l
+	fmt.Printf("hubel: loaded %s from %s in %.2f s\n", m.Name, where, time.Since(t0).Seconds())
 	return l, nil
 }
 
@@ -461,10 +464,12 @@ func (r *runner) runGallery(s app.State) error {
 // every 200 ms) and publishing progress. batches is how many renders the
 // run has in all, for the progress bar.
 func (r *runner) render(s app.State, objs []am.Objective, first, batches int) error {
+	t0 := time.Now()
 	rd, err := am.NewRenderer(r.dev, r.model.plan, r.model.desc, objs, r.config(s))
 	if err != nil {
 		return err
 	}
+	fmt.Printf("hubel: renderer for %d image(s) ready in %.2f s\n", len(objs), time.Since(t0).Seconds())
 	defer rd.Release()
 	ctx := context.Background()
 	r.steps = s.Steps

@@ -1,0 +1,305 @@
+// End-to-end test of hubel's app in headless Debian Chromium (SwiftShader
+// WebGPU, real time): the example link renders and its objective rises, a
+// gallery fills in, embed mode has no controls, bad links say what is wrong,
+// a lost GPU device is recovered, a page without WebGPU explains itself, and
+// a reload with the network off still works (service worker).
+//
+//   node site.mjs URL        (the site built with -models ../shared/models)
+//
+// Environment: CHROMIUM (default /usr/bin/chromium); CI=true turns a skip
+// into a failure; HUBEL_TEST_TIMEOUT_S (default 240) bounds each wait.
+// Writes artifacts/site-*.png.
+//
+// The renderer runs the network at the image's size (plus Lucid's padding),
+// so the tests use 64 px images (MobileNet at 76 px) to stay quick on
+// SwiftShader; the example link's other keys are as given.
+
+import { chromium } from "playwright-core";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const base = (process.argv[2] || "http://127.0.0.1:8080/").replace(/[^/]*$/, "");
+const exe = process.env.CHROMIUM || "/usr/bin/chromium";
+const ci = process.env.CI === "true";
+const timeoutMs = 1000 * Number(process.env.HUBEL_TEST_TIMEOUT_S || 240);
+const here = dirname(fileURLToPath(import.meta.url));
+const artifacts = resolve(here, "../../artifacts");
+const site = resolve(here, "../../site");
+const model = "mobilenet_v1_0.75_224";
+
+let passed = 0, failed = 0, skipped = 0;
+const pass = (what) => { passed++; console.log(`ok    ${what}`); };
+const fail = (what) => { failed++; console.log(`FAIL  ${what}`); };
+const check = (cond, what, detail = "") => (cond ? pass(what) : fail(detail ? `${what}: ${detail}` : what));
+const skip = (what) => {
+  if (ci) return fail(`${what} (CI=true: a skip is a failure)`);
+  skipped++;
+  console.log(`skip  ${what}`);
+};
+
+async function open(context, hash, { init } = {}) {
+  const page = await context.newPage();
+  const log = [];
+  page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
+  page.on("pageerror", (e) => log.push(`[pageerror] ${e}`));
+  if (init) await page.addInitScript(init);
+  await page.goto(base + "index.html" + hash, { waitUntil: "load" });
+  return { page, log };
+}
+
+const state = (page) => page.evaluate(() => window.hubel.state());
+
+// until polls the page's state until pred holds (or an error shows).
+async function until(page, pred, what, log) {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await state(page);
+    if (pred(s)) return s;
+    if (s.error && !pred(s)) {
+      console.log(log.join("\n"));
+      throw new Error(`${what}: the page reports: ${s.error}`);
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      console.log(log.join("\n"));
+      throw new Error(`${what}: not after ${timeoutMs / 1000} s (state ${JSON.stringify({ ...s, objective: s.objective.length })})`);
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+// pixels returns statistics of a screenshot's region, computed in the page
+// from the PNG bytes: the standard deviation of luminance and the number of
+// distinct colours.
+async function pixels(page, box, file) {
+  const png = await page.screenshot({ path: file, clip: box });
+  return page.evaluate(async (b64) => {
+    const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+    const c = new OffscreenCanvas(img.width, img.height).getContext("2d");
+    c.drawImage(img, 0, 0);
+    const d = c.getImageData(0, 0, img.width, img.height).data;
+    let s = 0, s2 = 0;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+      s += y; s2 += y * y;
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    const n = d.length / 4;
+    return { std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), colours: colours.size };
+  }, png.toString("base64"));
+}
+
+async function cellBox(page, i = 0) {
+  return page.evaluate((i) => {
+    const st = document.getElementById("stage").getBoundingClientRect();
+    const cells = window.hubelTestCells || [];
+    const c = cells[i] || { x: 0, y: 0, w: st.width, h: st.height };
+    return { x: st.left + c.x + 2, y: st.top + c.y + 2, width: c.w - 4, height: c.h - 4 };
+  }, i);
+}
+
+// Records the cell rectangles the program reports (for cellBox).
+const recordCells = () => {
+  const orig = Object.getOwnPropertyDescriptor(window, "hubelCells");
+  let f;
+  Object.defineProperty(window, "hubelCells", {
+    configurable: true,
+    get: () => (mode, cells) => { window.hubelTestCells = Array.from(cells); return f && f(mode, cells); },
+    set: (v) => { f = v; },
+  });
+  void orig;
+};
+
+async function testExample(context) {
+  // The issue's example link, at 64 px.
+  const hash = `#model=${model}&objective=conv_pw_9_relu:5&steps=64&seed=1&size=64`;
+  const { page, log } = await open(context, hash, { init: recordCells });
+  const s = await until(page, (s) => s.steps > 0 && s.step >= s.steps && !s.running, "example render", log);
+  const o = s.objective;
+  const first = o.slice(0, 4).reduce((a, b) => a + b, 0) / 4, last = o.slice(-4).reduce((a, b) => a + b, 0) / 4;
+  check(o.length === 64 && last > first && last > o[0], `example link: objective rises over 64 steps`,
+    `${o.length} values, first 4 mean ${first}, last 4 mean ${last}`);
+  console.log(`      objective ${o[0].toFixed(4)} -> ${o[o.length - 1].toFixed(4)}; adapter ${s.adapter}; ` +
+    `first frame ${(s.firstFrameMs / 1000).toFixed(2)} s after navigation; ${s.stepsPerSec.toFixed(2)} steps/s at 64 px`);
+  check(s.backend === "webgpu" && /WebGPU/.test(s.adapter), "state() reports the WebGPU backend and adapter", s.adapter);
+  await page.waitForTimeout(300); // a frame for the last image
+  const px = await pixels(page, await cellBox(page), join(artifacts, "site-example-image.png"));
+  check(px.std > 8 && px.colours > 200, "example link: the canvas shows an image, not a blank", JSON.stringify(px));
+  await page.screenshot({ path: join(artifacts, "site-example.png") });
+  const h = await page.evaluate(() => location.hash);
+  check(h.includes("objective=conv_pw_9_relu:5") && h.includes("seed=1") && h.includes(`model=${model}`),
+    "the hash keeps the state", h);
+  // The JS API: render() resolves when the run ends.
+  const r = await page.evaluate(() => window.hubel.render({ steps: 3, size: 32 }).then((s) => s));
+  check(r.step === 3 && r.steps === 3 && !r.running && r.objective.length === 3, "hubel.render(config) resolves at the run's end",
+    JSON.stringify({ ...r, objective: r.objective.length }));
+  const bad = await page.evaluate(() => window.hubel.render({ steps: -3 }).then(() => "resolved", (e) => e.message));
+  check(/steps=-3/.test(bad), "hubel.render rejects a bad config with the key named", bad);
+  await page.close();
+}
+
+async function testGallery(context) {
+  const hash = `#model=${model}&view=gallery&layer=conv_pw_3_relu&channels=0-7&batch=4&steps=6&size=32&seed=2`;
+  const { page, log } = await open(context, hash, { init: recordCells });
+  const seen = new Set();
+  await until(page, (s) => { seen.add(s.cellsDone); return s.cellsTotal === 8 && s.cellsDone === 8 && !s.running; }, "gallery", log);
+  check(seen.has(4) || [...seen].some((n) => n > 0 && n < 8), "gallery: fills in batch by batch", [...seen].join(","));
+  await page.waitForTimeout(300);
+  let ok = 0;
+  const stats = [];
+  for (let i = 0; i < 8; i++) {
+    const px = await pixels(page, await cellBox(page, i), join(artifacts, `site-gallery-cell${i}.png`));
+    stats.push(px.std.toFixed(1));
+    if (px.std > 4 && px.colours > 50) ok++;
+  }
+  check(ok === 8, "gallery: all 8 cells show an image", stats.join(" "));
+  await page.screenshot({ path: join(artifacts, "site-gallery.png") });
+  const buttons = await page.locator("#cells button").count();
+  check(buttons === 8, "gallery: 8 focusable cell buttons", String(buttons));
+  await page.locator("#cells button").nth(3).click();
+  const s = await until(page, (s) => s.view === "image" && s.running === false && s.step > 0, "open a gallery cell", log);
+  check(/objective=conv_pw_3_relu:3/.test(s.hash), "gallery: clicking cell 3 opens conv_pw_3_relu:3", s.hash);
+  await page.close();
+}
+
+async function testEmbed(context) {
+  const { page, log } = await open(context, `#embed&model=${model}&objective=conv_pw_5_relu:2&steps=4&size=32`, { init: recordCells });
+  await until(page, (s) => s.step >= 4 && !s.running, "embed render", log);
+  await page.waitForTimeout(300);
+  const visible = await page.evaluate(() => ["panel", "toolbar", "below"].filter((id) => {
+    const el = document.getElementById(id);
+    return el && el.getClientRects().length > 0;
+  }));
+  const controls = await page.locator("input:visible, select:visible, button:visible").count();
+  check(visible.length === 0 && controls === 0, "embed: no controls", `visible: ${visible}, ${controls} controls`);
+  const px = await pixels(page, await cellBox(page), join(artifacts, "site-embed-image.png"));
+  const vp = page.viewportSize();
+  const box = await cellBox(page);
+  check(px.std > 4 && box.width > 0.5 * Math.min(vp.width, vp.height), "embed: the image fills the frame", JSON.stringify({ px, box }));
+  await page.screenshot({ path: join(artifacts, "site-embed.png") });
+  await page.close();
+}
+
+async function testBadHashes(context) {
+  for (const [hash, key, want] of [
+    [`#model=${model}&objective=conv_pw_99_relu:5&steps=4&size=32`, "objective", /no layer "conv_pw_99_relu"/],
+    [`#model=${model}&objective=conv_pw_9_relu:5&steps=-3`, "steps", /steps=-3: want a whole number from 1/],
+    ["#model=no_such_model&steps=4", "model", /model=no_such_model: no such model/],
+    [`#model=${model}&objective=conv_pw_9_relu:x`, "objective", /expected a channel index/],
+  ]) {
+    const { page, log } = await open(context, hash);
+    let s;
+    try {
+      s = await until(page, (s) => !!s.error, `bad hash ${hash}`, log);
+    } catch (e) {
+      fail(`${hash}: ${e.message}`);
+      await page.close();
+      continue;
+    }
+    const shown = (await page.locator("#error").isVisible()) ? await page.locator("#error").innerText() : "";
+    const panel = await page.locator("#panel").isVisible();
+    const errs = log.filter((l) => l.startsWith("[pageerror]"));
+    check(want.test(shown) && shown.includes(key) && s.errorKey === key && panel && errs.length === 0,
+      `bad hash ${hash.slice(0, 60)}: the page says “${shown.split("\n").slice(-1)[0].slice(0, 90)}”`,
+      `shown ${JSON.stringify(shown)}, key ${s.errorKey}, panel ${panel}, ${errs.join(" ")}`);
+    if (key === "steps") await page.screenshot({ path: join(artifacts, "site-bad-hash.png") });
+    await page.close();
+  }
+}
+
+async function testLostDevice(context) {
+  const { page, log } = await open(context, `#model=${model}&objective=conv_pw_3_relu:1&steps=12&size=32&seed=3`);
+  await until(page, (s) => s.step >= 2, "lost device: first steps", log);
+  await page.evaluate(() => window.hubelDevices[window.hubelDevices.length - 1].destroy());
+  const s = await until(page, (s) => s.step >= 12 && !s.running, "lost device: recovered run", log);
+  check(/lost/.test(s.notice) && !s.error && s.objective.length === 12, "a lost GPU device is reopened and the run restarted", s.notice);
+  await page.close();
+}
+
+async function testNoWebGPU(context) {
+  const { page, log } = await open(context, `#model=${model}&steps=4&size=32`, { init: () => { delete Navigator.prototype.gpu; } });
+  const s = await until(page, (s) => !!s.error, "no WebGPU", log);
+  const shown = await page.locator("#error").innerText();
+  const panel = await page.locator("#panel").isVisible();
+  check(/WebGPU/.test(shown) && s.backend === "none" && panel, "without WebGPU: a clear message, the page stays usable", shown.slice(0, 120));
+  await page.screenshot({ path: join(artifacts, "site-no-webgpu.png") });
+  await page.close();
+}
+
+async function testOffline(context) {
+  const hash = `#model=${model}&objective=conv_pw_5_relu:7&steps=3&size=32`;
+  const { page, log } = await open(context, hash);
+  await until(page, (s) => s.step >= 3 && !s.running, "offline: first visit", log);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // Give the worker time to store the model files the page sent it.
+  await page.waitForTimeout(1500);
+  await context.setOffline(true);
+  let fromSW = null;
+  page.on("response", (r) => { if (r.url().endsWith("/hubel.wasm")) fromSW = r.fromServiceWorker(); });
+  try {
+    await page.reload({ waitUntil: "load" });
+    const s = await until(page, (s) => s.step >= 3 && !s.running, "offline: reload", log);
+    check(s.step === 3 && !s.error && fromSW === true, "a reload with the network off still renders (service worker)", `hubel.wasm from the service worker: ${fromSW}`);
+    await page.screenshot({ path: join(artifacts, "site-offline.png") });
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.close();
+}
+
+async function main() {
+  if (!existsSync(exe)) {
+    skip(`browser: ${exe} not found (Debian: apt-get install chromium)`);
+    return;
+  }
+  if (!existsSync(join(site, "models", model, "model.json"))) {
+    skip(`site/models/${model} is missing (build with ./build.sh -models ../shared/models)`);
+    return;
+  }
+  const raw = statSync(join(site, "hubel.wasm")).size, gz = statSync(join(site, "hubel.wasm.gz")).size;
+  console.log(`hubel.wasm: ${(raw / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped`);
+  mkdirSync(artifacts, { recursive: true });
+  const profile = mkdtempSync(join(tmpdir(), "hubel-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: exe,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      "--enable-unsafe-webgpu", "--no-sandbox", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  try {
+    console.log(`browser: ${exe} ${context.browser()?.version() ?? ""}`.trim());
+    const has = await (async () => {
+      const p = await context.newPage();
+      await p.goto(base + "embed.html");
+      const ok = await p.evaluate(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter().catch(() => null)));
+      await p.close();
+      return ok;
+    })();
+    if (!has) {
+      skip("this Chromium has no WebGPU adapter");
+      return;
+    }
+    for (const t of [testBadHashes, testExample, testGallery, testEmbed, testLostDevice, testNoWebGPU, testOffline]) {
+      const t0 = Date.now();
+      try {
+        await t(context);
+      } catch (e) {
+        fail(`${t.name}: ${e.message}`);
+      }
+      console.log(`      (${t.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => fail(`site test: ${e.stack || e}`)).finally(() => {
+  console.log(`\n${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  process.exitCode = failed > 0 ? 1 : 0;
+});
