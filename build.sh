@@ -9,7 +9,7 @@
 #   ./build.sh -models DIR ...  also copy each model folder in DIR (or DIR itself, if it
 #                               holds a model.json) into site/models/
 #
-# Bundled models (folders under models/ holding a model.json) are always copied into
+# Bundled models (folders under models/ or models/bundled/ holding a model.json) are always copied into
 # site/models/, and site/models/index.json lists what is there.
 #
 # Environment: ADDR (serve) overrides the listen address.
@@ -77,7 +77,7 @@ build() {
 		echo "build.sh: copied $n model folder(s) from $models into site/models/"
 	fi
 	local m names=()
-	for m in models/*/; do
+	for m in models/*/ models/bundled/*/; do
 		[ -f "$m/model.json" ] || continue
 		mkdir -p site/models
 		rm -rf "site/models/$(basename "$m")"

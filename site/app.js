@@ -80,7 +80,7 @@
   };
   window.hubelStatus = (msg) => { $("status").textContent = msg; };
   window.hubelZoo = (list, def) => { zoo = Array.from(list || []); defaultModel = def; fillModels(); };
-  window.hubelModel = (m) => { modelInfo = m; fillLayers(); syncControls(); };
+  window.hubelModel = (m) => { modelInfo = m; fillLayers(); syncControls(); loadExamples(m); };
   window.hubelDisplayError = (msg) => { displayError = msg; render(); };
   window.hubelCells = (mode, cells) => placeCells(mode, Array.from(cells || []));
   window.hubelDownload = (bytes, nameOrErr) => {
@@ -182,6 +182,53 @@
     }));
   }
 
+  // ---- dataset examples (bundled models ship examples.json and sprites) ----
+  let examples = null;
+  const sprites = new Map();
+  async function loadExamples(m) {
+    examples = null;
+    $("extras").hidden = $("examples").hidden = true;
+    if (!m.base) return;
+    try {
+      const r = await fetch(m.base + "examples.json");
+      if (!r.ok) return;
+      const ex = await r.json();
+      if (modelInfo !== m) return;
+      examples = ex;
+      showExamples();
+    } catch { /* no examples for this model */ }
+  }
+  // showExamples draws the K dataset images that excite the current
+  // objective's unit most (the survey's "top 9"), beside the render.
+  function showExamples() {
+    if (!examples || !modelInfo) return;
+    const spec = ($("objective").value || "").split(";")[0];
+    let m, layer, unit;
+    if ((m = /^(logit|softmax|logsoftmax):(\d+)$/.exec(spec))) [layer, unit] = [modelInfo.logits, +m[2]];
+    else if ((m = /^([\w./]+):(\d+)(@\d+,\d+)?$/.exec(spec))) [layer, unit] = [m[1], +m[2]];
+    const l = examples.layers.find((x) => x.name === layer);
+    const show = !embed && !!l && unit < l.units;
+    $("extras").hidden = $("examples").hidden = !show;
+    if (!show) return;
+    $("examples-title").textContent = `${layer}:${unit} — the ${examples.k} ${examples.dataset} ${examples.split} images that excite it most`;
+    const url = modelInfo.base + l.sprite;
+    let img = sprites.get(url);
+    if (!img) { img = new Image(); img.src = url; sprites.set(url, img); }
+    const draw = () => {
+      const T = examples.tile;
+      $("examples-grid").replaceChildren(...Array.from({ length: examples.k }, (_, k) => {
+        const c = document.createElement("canvas");
+        c.width = c.height = T;
+        c.getContext("2d").drawImage(img, k * T, unit * T, T, T, 0, 0, T, T);
+        c.setAttribute("role", "img");
+        c.setAttribute("aria-label", `test image ${l.index[unit][k]}, activation ${l.value[unit][k].toFixed(3)}`);
+        c.title = `test image #${l.index[unit][k]} — activation ${l.value[unit][k].toFixed(3)}`;
+        return c;
+      }));
+    };
+    if (img.complete && img.naturalWidth) draw(); else img.onload = draw;
+  }
+
   // ---- controls -----------------------------------------------------------
   function fillModels() {
     const sel = $("model");
@@ -245,6 +292,7 @@
   function pickersChanged() {
     updateUnitHints();
     $("objective").value = specFromPickers();
+    showExamples();
   }
   $("kind").addEventListener("change", pickersChanged);
   $("layer").addEventListener("change", pickersChanged);
@@ -305,6 +353,7 @@
     }
     if (h.view === "gallery" && h.layer) selectLayer(h.layer);
     updateUnitHints();
+    showExamples();
   }
   function selectLayer(name) {
     const sel = $("layer");

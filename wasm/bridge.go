@@ -165,9 +165,9 @@ func (r *runner) publishModel() {
 	for _, l := range d.Layers {
 		layers = append(layers, map[string]any{"name": l.Name, "channels": l.Channels, "height": l.Height, "width": l.Width})
 	}
-	classes := 0
+	classes, logits := 0, ""
 	if n, err := r.model.plan.Logits(); err == nil {
-		classes = n.Shape[len(n.Shape)-1]
+		classes, logits = n.Shape[len(n.Shape)-1], n.Name
 	}
 	labels := make([]any, len(d.Labels))
 	for i, l := range d.Labels {
@@ -175,7 +175,7 @@ func (r *runner) publishModel() {
 	}
 	callJS("hubelModel", map[string]any{
 		"name": r.model.plan.Model.Name, "title": d.Title, "where": r.model.where,
-		"layers": layers, "classes": classes, "labels": labels,
+		"layers": layers, "classes": classes, "labels": labels, "logits": logits, "base": r.model.base,
 		"input": fmt.Sprintf("%d×%d×%d", d.Input.Height, d.Input.Width, d.Input.Channels),
 	})
 }

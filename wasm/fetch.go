@@ -17,7 +17,9 @@ import (
 type fetchSource string
 
 // Where implements models.Source.
-func (u fetchSource) Where(name string) string { return strings.TrimSuffix(string(u), "/") + "/" + name }
+func (u fetchSource) Where(name string) string {
+	return strings.TrimSuffix(string(u), "/") + "/" + name
+}
 
 // ReadFile implements models.Source. It waits on promises, so it runs on
 // the runner's goroutine, never in a callback.

@@ -108,9 +108,6 @@ func (g *game) Draw(screen *ebiten.Image) {
 			g.vers[i] = c.ver
 		}
 		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
-		if w >= 2*float32(g.size) {
-			op.Filter = ebiten.FilterNearest // show the pixels the network saw
-		}
 		op.GeoM.Scale(float64(w)/float64(g.size), float64(h)/float64(g.size))
 		op.GeoM.Translate(float64(x), float64(y))
 		screen.DrawImage(g.imgs[i], op)

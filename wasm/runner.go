@@ -33,6 +33,7 @@ type loaded struct {
 	plan  *models.Plan
 	desc  *models.Descriptor
 	where string // for the page: "this site", a URL, "dropped files"
+	base  string // the folder's URL, "" for dropped files
 }
 
 // runner owns the GPU device, the loaded models and the current run. It is
@@ -179,6 +180,11 @@ func (r *runner) start(c cmd) {
 		return
 	}
 	r.state = s
+	if r.dev == nil && r.devErr != nil {
+		// No WebGPU: say so at once (there is no CPU renderer yet).
+		r.settle(c.id, r.fail("gpu", noGPU(r.devErr)))
+		return
+	}
 	r.running = true
 	r.publish()
 	r.model, err = r.load(s)
@@ -254,14 +260,18 @@ func noGPU(err error) error {
 		"chrome://flags/#enable-unsafe-webgpu", err)
 }
 
+// defaultModel is the model of a page opened without one: a bundled or
+// local model that takes RGB images (am.Renderer renders colour images),
+// else the zoo's first.
 func (r *runner) defaultModel() string {
+	rgb := func(e models.ZooEntry) bool { return e.Input.Channels == 0 || e.Input.Channels == 3 }
 	for _, e := range r.zoo {
-		if e.Bundled {
+		if e.Bundled && rgb(e) {
 			return e.Name
 		}
 	}
 	for _, e := range r.zoo {
-		if r.local[e.Name] {
+		if r.local[e.Name] && rgb(e) {
 			return e.Name
 		}
 	}
@@ -328,6 +338,9 @@ func (r *runner) load(s app.State) (*loaded, error) {
 		return nil, err
 	}
 	l := &loaded{key: key, plan: p, desc: desc, where: where}
+	if f, ok := src.(fetchSource); ok {
+		l.base = f.Where("")
+	}
 	r.cache[key] = l
 	fmt.Printf("hubel: loaded %s from %s in %.2f s\n", m.Name, where, time.Since(t0).Seconds())
 	return l, nil
@@ -477,7 +490,7 @@ func (r *runner) render(s app.State, objs []am.Objective, first, batches int) er
 	r.publish()
 	start := time.Now()
 	var paused time.Duration
-	lastFrame := time.Now()
+	lastFrame, lastSync := time.Now(), time.Now()
 	batchIndex := first / max(len(objs), 1)
 	for i := 1; i <= s.Steps; i++ {
 		p0 := time.Now()
@@ -488,10 +501,15 @@ func (r *runner) render(s app.State, objs []am.Objective, first, batches int) er
 		if err := rd.Step(); err != nil {
 			return err
 		}
-		// Waiting for the step keeps the progress bar honest and the
-		// page responsive: the GPU works while this goroutine waits.
-		if err := r.dev.Sync(ctx); err != nil {
-			return err
+		// Waiting for the GPU at least every 100 ms keeps the queue short,
+		// the progress bar honest and the page responsive (the GPU works
+		// while this goroutine waits); fast steps are not waited on one by
+		// one.
+		if time.Since(lastSync) >= 100*time.Millisecond {
+			if err := r.dev.Sync(ctx); err != nil {
+				return err
+			}
+			lastSync = time.Now()
 		}
 		r.step = i
 		if time.Since(lastFrame) >= 200*time.Millisecond || i == s.Steps {
