@@ -220,6 +220,11 @@ func (r *runner) start(c cmd) {
 		} else {
 			err = r.runImage(s)
 		}
+		if err != nil && !errors.Is(err, errAborted) && !r.lost() {
+			// The device's lost promise may settle just after the
+			// failed call that revealed it.
+			time.Sleep(300 * time.Millisecond)
+		}
 		if err != nil && !errors.Is(err, errAborted) && r.lost() && attempt < 2 {
 			// A lost device: open a new one and start the run again.
 			fmt.Println("hubel: GPU device lost, reopening:", err)
