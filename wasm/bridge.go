@@ -100,9 +100,12 @@ func (r *runner) publish() {
 		errv = r.errMsg
 	}
 	backend, adapter := "", ""
-	if r.dev != nil {
+	switch {
+	case r.dev != nil:
 		backend, adapter = "webgpu", r.dev.Adapter
-	} else if r.devErr != nil {
+	case r.cpu:
+		backend, adapter = "cpu", "CPU (gpu/ref, no WebGPU)"
+	case r.devErr != nil:
 		backend = "none"
 	}
 	model := map[string]any{}

@@ -51,6 +51,7 @@ type runner struct {
 
 	state   app.State
 	model   *loaded
+	cpu     bool // rendering on the CPU fallback (no WebGPU)
 	pending *cmd // a command that ended the current run
 	notice  string
 
@@ -180,8 +181,9 @@ func (r *runner) start(c cmd) {
 		return
 	}
 	r.state = s
-	if r.dev == nil && r.devErr != nil {
-		// No WebGPU: say so at once (there is no CPU renderer yet).
+	if r.dev == nil && r.devErr != nil && !r.maybeSmall(s) {
+		// No WebGPU and a model too large for the CPU fallback: say so
+		// before loading it.
 		r.settle(c.id, r.fail("gpu", noGPU(r.devErr)))
 		return
 	}
@@ -194,6 +196,9 @@ func (r *runner) start(c cmd) {
 		return
 	}
 	r.publish()
+	if len(s.Objectives) == 0 && s.View == "gallery" && s.Layer != "" {
+		s.Objectives = []string{s.Layer + ":0"}
+	}
 	if len(s.Objectives) == 0 {
 		s.Objectives = []string{defaultObjective(r.model.desc)}
 	}
@@ -210,10 +215,16 @@ func (r *runner) start(c cmd) {
 	}
 	for attempt := 0; ; attempt++ {
 		r.openDevice()
+		r.cpu = false
 		if r.dev == nil {
-			r.running = false
-			r.settle(c.id, r.fail("gpu", noGPU(r.devErr)))
-			return
+			if n := weights(r.model.plan); n > maxCPUWeights {
+				r.running = false
+				r.settle(c.id, r.fail("gpu", fmt.Errorf("%w; the CPU fallback runs only small models (up to %d weights; %s has %d), such as the bundled ones",
+					noGPU(r.devErr), maxCPUWeights, r.model.plan.Model.Name, n)))
+				return
+			}
+			r.cpu = true
+			r.notice = "No WebGPU here: rendering on the CPU (slower)."
 		}
 		if s.View == "gallery" {
 			err = r.runGallery(s)
@@ -257,6 +268,30 @@ func (r *runner) lost() bool {
 	}
 	v := js.Global().Get("hubelDeviceLost")
 	return v.Truthy()
+}
+
+// maxCPUWeights bounds the models the CPU fallback renders: its steps run
+// on the page's only thread.
+const maxCPUWeights = 1 << 20
+
+// weights counts a plan's parameters.
+func weights(p *models.Plan) int {
+	n := 0
+	for _, nd := range p.Nodes {
+		n += len(nd.W) + len(nd.B) + len(nd.Scale) + len(nd.Shift)
+	}
+	return n
+}
+
+// maybeSmall reports whether the state's model might be small enough for
+// the CPU fallback, before loading it: zoo models are judged by their
+// input size.
+func (r *runner) maybeSmall(s app.State) bool {
+	if s.URL != "" || r.dropped[s.Model] != nil {
+		return true
+	}
+	e, err := models.FindZoo(s.Model)
+	return err != nil || e.Input.Height*e.Input.Width <= 64*64
 }
 
 func noGPU(err error) error {
@@ -426,6 +461,14 @@ func (r *runner) config(s app.State) am.Config {
 	return am.Config{Size: s.Size, Steps: s.Steps, LR: s.LR, Seed: s.Seed, Param: s.Param, Transforms: s.Transforms, RedirectSteps: 16}
 }
 
+// engine is what a render needs of am's GPU and CPU renderers.
+type engine interface {
+	Step() error
+	Images(ctx context.Context) ([]float32, error)
+	Objectives(ctx context.Context) ([][]float64, error)
+	Release()
+}
+
 // runImage renders the state's batch, showing frames as it goes.
 func (r *runner) runImage(s app.State) error {
 	objs, err := s.Images()
@@ -483,7 +526,13 @@ func (r *runner) runGallery(s app.State) error {
 // run has in all, for the progress bar.
 func (r *runner) render(s app.State, objs []am.Objective, first, batches int) error {
 	t0 := time.Now()
-	rd, err := am.NewRenderer(r.dev, r.model.plan, r.model.desc, objs, r.config(s))
+	var rd engine
+	var err error
+	if r.cpu {
+		rd, err = am.NewCPURenderer(r.model.plan, r.model.desc, objs, r.config(s))
+	} else {
+		rd, err = am.NewRenderer(r.dev, r.model.plan, r.model.desc, objs, r.config(s))
+	}
 	if err != nil {
 		return err
 	}
@@ -510,11 +559,16 @@ func (r *runner) render(s app.State, objs []am.Objective, first, batches int) er
 		// the progress bar honest and the page responsive (the GPU works
 		// while this goroutine waits); fast steps are not waited on one by
 		// one.
-		if time.Since(lastSync) >= 100*time.Millisecond {
+		if !r.cpu && time.Since(lastSync) >= 100*time.Millisecond {
 			if err := r.dev.Sync(ctx); err != nil {
 				return err
 			}
 			lastSync = time.Now()
+		}
+		if !r.cpu && r.lost() {
+			// WebGPU drops the work of a lost device silently; the
+			// page's device.lost watcher tells.
+			return fmt.Errorf("gpu: the device was lost (%s)", js.Global().Get("hubelDeviceLost").String())
 		}
 		r.step = i
 		if time.Since(lastFrame) >= 200*time.Millisecond || i == s.Steps {
@@ -534,7 +588,7 @@ func (r *runner) render(s app.State, objs []am.Objective, first, batches int) er
 }
 
 // frame reads back the images and the objective curves.
-func (r *runner) frame(ctx context.Context, rd *am.Renderer, first int) error {
+func (r *runner) frame(ctx context.Context, rd engine, first int) error {
 	imgs, err := rd.Images(ctx)
 	if err != nil {
 		return err

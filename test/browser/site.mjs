@@ -8,7 +8,8 @@
 //
 // Environment: CHROMIUM (default /usr/bin/chromium); CI=true turns a skip
 // into a failure; HUBEL_TEST_TIMEOUT_S (default 240) bounds each wait.
-// Writes artifacts/site-*.png.
+// HUBEL_SITE_ONLY=lost,embed runs only the named tests (example, bad,
+// gallery, lost, embed, nowebgpu). Writes artifacts/site-*.png.
 //
 // The renderer runs the network at the image's size (plus Lucid's padding),
 // so the tests use 64 px images (MobileNet at 76 px) to stay quick on
@@ -28,6 +29,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = resolve(here, "../../artifacts");
 const site = resolve(here, "../../site");
 const model = "mobilenet_v1_0.75_224";
+const only = (process.env.HUBEL_SITE_ONLY || "").split(",").filter(Boolean);
+const wanted = (name) => only.length === 0 || only.includes(name);
 
 let passed = 0, failed = 0, skipped = 0;
 const pass = (what) => { passed++; console.log(`ok    ${what}`); };
@@ -119,7 +122,8 @@ const recordCells = () => {
 async function testOnePage(context) {
   const hash = `#model=${model}&objective=conv_pw_9_relu:5&steps=64&seed=1&size=64`;
   const { page, log } = await open(context, hash, { init: recordCells });
-  for (const t of [testExample, testBadHashes, testGallery, testLostDevice]) {
+  for (const [name, t] of [["example", testExample], ["bad", testBadHashes], ["gallery", testGallery], ["lost", testLostDevice]]) {
+    if (!wanted(name)) continue;
     const t0 = Date.now();
     try {
       await t(page, log);
@@ -245,7 +249,8 @@ async function testLostDevice(page, log) {
   await until(page, (s) => s.step >= 2, "lost device: first steps", log);
   await page.evaluate(() => window.hubelDevices[window.hubelDevices.length - 1].destroy());
   const s = await until(page, (s) => s.step >= 12 && !s.running, "lost device: recovered run", log);
-  check(/lost/.test(s.notice) && !s.error && s.objective.length === 12, "a lost GPU device is reopened and the run restarted", s.notice);
+  check(/lost/.test(s.notice) && !s.error && s.objective.length === 12, "a lost GPU device is reopened and the run restarted",
+    JSON.stringify({ notice: s.notice, step: s.step, values: s.objective.length }));
 }
 
 async function testNoWebGPU(context) {
@@ -259,6 +264,7 @@ async function testNoWebGPU(context) {
 }
 
 async function offlineReload(page, log) {
+  const context = page.context();
   await page.evaluate(() => navigator.serviceWorker.ready);
   // Give the worker time to store the model files the page sent it.
   await page.waitForTimeout(1500);
@@ -310,7 +316,8 @@ async function main() {
       skip("this Chromium has no WebGPU adapter");
       return;
     }
-    for (const t of [testOnePage, testEmbedOffline, testNoWebGPU]) {
+    for (const [names, t] of [[["example", "bad", "gallery", "lost"], testOnePage], [["embed"], testEmbedOffline], [["nowebgpu"], testNoWebGPU]]) {
+      if (!names.some(wanted)) continue;
       const t0 = Date.now();
       try {
         await t(context);
