@@ -16,7 +16,7 @@
 // SwiftShader; the example link's other keys are as given.
 
 import { chromium } from "playwright-core";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -166,6 +166,13 @@ async function testExample(page, log) {
   const h = await page.evaluate(() => location.hash);
   check(h.includes("objective=conv_pw_9_relu:5") && h.includes("seed=1") && h.includes(`model=${model}`),
     "the hash keeps the state", h);
+  // Export PNG: the image at its own resolution.
+  const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 60000 }), page.click("#export")]);
+  const file = join(artifacts, "site-export.png");
+  await dl.saveAs(file);
+  const head = readFileSync(file);
+  const w = head.readUInt32BE(16), hgt = head.readUInt32BE(20);
+  check(head.toString("latin1", 1, 4) === "PNG" && w === 64 && hgt === 64, `Export PNG gives the 64×64 image (${dl.suggestedFilename()})`, `${w}×${hgt}`);
   // The JS API: render() resolves when the run ends.
   const r = await page.evaluate(() => window.hubel.render({ steps: 3, size: 32 }).then((s) => s));
   check(r.step === 3 && r.steps === 3 && !r.running && r.objective.length === 3, "hubel.render(config) resolves at the run's end",
@@ -266,8 +273,18 @@ async function testNoWebGPU(context) {
 async function offlineReload(page, log) {
   const context = page.context();
   await page.evaluate(() => navigator.serviceWorker.ready);
-  // Give the worker time to store the model files the page sent it.
-  await page.waitForTimeout(1500);
+  // Wait until the worker has stored every model file the page fetched.
+  const stored = await page.evaluate(async (ms) => {
+    const want = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => /\/models\/.+\//.test(u));
+    const t0 = Date.now();
+    for (;;) {
+      const keys = (await (await caches.open("hubel-v1")).keys()).map((r) => r.url);
+      const missing = want.filter((u) => !keys.includes(u));
+      if (missing.length === 0 || Date.now() - t0 > ms) return { want: want.length, missing: missing.length };
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, timeoutMs);
+  console.log(`      service worker stored ${stored.want - stored.missing} of ${stored.want} model files`);
   await context.setOffline(true);
   let fromSW = null;
   page.on("response", (r) => { if (r.url().endsWith("/hubel.wasm")) fromSW = r.fromServiceWorker(); });
