@@ -83,7 +83,9 @@ func (g *game) Draw(screen *ebiten.Image) {
 	defer g.v.mu.Unlock()
 	if g.v.version != g.ver || g.v.size != g.size {
 		for _, im := range g.imgs {
-			im.Deallocate()
+			if im != nil {
+				im.Deallocate()
+			}
 		}
 		g.imgs, g.vers = make([]*ebiten.Image, len(g.v.cells)), make([]int, len(g.v.cells))
 		g.ver, g.size = g.v.version, g.v.size
