@@ -457,19 +457,10 @@
   }
 
   // ---- start hubel.wasm ---------------------------------------------------
-  async function instantiate(go) {
-    try {
-      return await WebAssembly.instantiateStreaming(fetch("hubel.wasm"), go.importObject);
-    } catch (e) {
-      const resp = await fetch("hubel.wasm");
-      if (!resp.ok) throw new Error(`hubel.wasm: HTTP ${resp.status}`);
-      return WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
-    }
-  }
   (async () => {
     try {
       const go = new Go();
-      const { instance } = await instantiate(go);
+      const { instance } = await hubelInstantiate(go);
       whenGo.then(() => window.hubelGo.start(location.hash, false, 0));
       await go.run(instance);
       displayError = "hubel.wasm stopped; see the browser's console";

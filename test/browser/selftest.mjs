@@ -11,14 +11,12 @@
 // HUBEL_TEST_TIMEOUT_S (default 240) bounds the wait for the self-test.
 // Writes artifacts/browser-selftest.png and artifacts/browser-no-webgpu.png.
 
-import { chromium } from "playwright-core";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { exe, launch } from "./chromium.mjs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const url = process.argv[2] || "http://127.0.0.1:8080/";
-const exe = process.env.CHROMIUM || "/usr/bin/chromium";
 const ci = process.env.CI === "true";
 const timeoutMs = 1000 * Number(process.env.HUBEL_TEST_TIMEOUT_S || 240);
 const tol = 1e-4;
@@ -75,23 +73,12 @@ async function main() {
     return;
   }
   mkdirSync(artifacts, { recursive: true });
-  const profile = mkdtempSync(join(tmpdir(), "hubel-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: exe,
-    headless: true,
-    viewport: { width: 860, height: 900 },
-    args: [
-      "--enable-unsafe-webgpu", "--no-sandbox", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  const { context, close } = await launch({ width: 860, height: 900 });
   try {
-    console.log(`browser: ${exe} ${context.browser()?.version() ?? ""}`.trim());
     await checkSelfTest(context);
     await checkNoWebGPU(context);
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 

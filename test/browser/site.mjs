@@ -15,14 +15,12 @@
 // so the tests use 64 px images (MobileNet at 76 px) to stay quick on
 // SwiftShader; the example link's other keys are as given.
 
-import { chromium } from "playwright-core";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { exe, launch } from "./chromium.mjs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const base = (process.argv[2] || "http://127.0.0.1:8080/").replace(/[^/]*$/, "");
-const exe = process.env.CHROMIUM || "/usr/bin/chromium";
 const ci = process.env.CI === "true";
 const timeoutMs = 1000 * Number(process.env.HUBEL_TEST_TIMEOUT_S || 240);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -310,18 +308,8 @@ async function main() {
   const raw = statSync(join(site, "hubel.wasm")).size, gz = statSync(join(site, "hubel.wasm.gz")).size;
   console.log(`hubel.wasm: ${(raw / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped`);
   mkdirSync(artifacts, { recursive: true });
-  const profile = mkdtempSync(join(tmpdir(), "hubel-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: exe,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      "--enable-unsafe-webgpu", "--no-sandbox", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  const { context, close } = await launch({ width: 1280, height: 800 });
   try {
-    console.log(`browser: ${exe} ${context.browser()?.version() ?? ""}`.trim());
     const has = await (async () => {
       const p = await context.newPage();
       await p.goto(base + "embed.html");
@@ -344,8 +332,7 @@ async function main() {
       console.log(`      (${t.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     }
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 
