@@ -273,7 +273,8 @@ async function offlineReload(page, log) {
   await page.evaluate(() => navigator.serviceWorker.ready);
   // Wait until the worker has stored every model file the page fetched.
   const stored = await page.evaluate(async (ms) => {
-    const want = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => /\/models\/.+\//.test(u));
+    const want = performance.getEntriesByType("resource").filter((e) => e.responseStatus === 200)
+      .map((e) => e.name).filter((u) => /\/models\/.+\//.test(u));
     const t0 = Date.now();
     for (;;) {
       const keys = (await (await caches.open("hubel-v1")).keys()).map((r) => r.url);
