@@ -67,7 +67,7 @@
   function keepOffline() {
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.ready.then((reg) => {
-      const urls = performance.getEntriesByType("resource").filter((e) => !e.responseStatus || e.responseStatus === 200)
+      const urls = performance.getEntriesByType("resource").filter((e) => !e.responseStatus || e.responseStatus === 200 || e.responseStatus === 404)
         .map((e) => e.name)
         .filter((u) => /\/models\/.+|tfjs-models/.test(u));
       if (reg.active && urls.length) reg.active.postMessage({ cache: urls });

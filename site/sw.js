@@ -20,11 +20,15 @@ self.addEventListener("activate", (e) => {
 
 const isModel = (url) => url.origin !== self.location.origin || /\/models\/.+/.test(url.pathname);
 
+// A model file's 404 is kept too: hubel asks for optional files (hubel.json)
+// and must get the same answer offline.
+const keep = (resp) => resp.ok || resp.status === 404;
+
 async function cacheFirst(req) {
   const hit = await caches.match(req);
   if (hit) return hit;
   const resp = await fetch(req);
-  if (resp.ok) (await caches.open(CACHE)).put(req, resp.clone());
+  if (keep(resp)) (await caches.open(CACHE)).put(req, resp.clone());
   return resp;
 }
 
@@ -53,6 +57,8 @@ self.addEventListener("fetch", (e) => {
 self.addEventListener("message", (e) => {
   const urls = (e.data && e.data.cache) || [];
   e.waitUntil(caches.open(CACHE).then((c) => Promise.all(urls.map(async (u) => {
-    if (!(await c.match(u))) await c.add(u).catch(() => {});
+    if (await c.match(u)) return;
+    const resp = await fetch(u).catch(() => null);
+    if (resp && keep(resp)) await c.put(u, resp);
   }))));
 });
