@@ -250,12 +250,19 @@ async function testBadHashes(page, log) {
 
 // A lost GPU device is reopened and the run restarted.
 async function testLostDevice(page, log) {
-  await go(page, `#model=${model}&objective=conv_pw_3_relu:1&steps=12&size=32&seed=3`);
+  // Long enough that the device is lost mid-run on an idle machine too (a
+  // 12-step run could end before the poll saw step 2).
+  const steps = 120;
+  await go(page, `#model=${model}&objective=conv_pw_3_relu:1&steps=${steps}&size=32&seed=3`);
   await until(page, (s) => s.step >= 2, "lost device: first steps", log);
-  await page.evaluate(() => window.hubelDevices[window.hubelDevices.length - 1].destroy());
-  const s = await until(page, (s) => s.step >= 12 && !s.running, "lost device: recovered run", log);
-  check(/lost/.test(s.notice) && !s.error && s.objective.length === 12, "a lost GPU device is reopened and the run restarted",
-    JSON.stringify({ notice: s.notice, step: s.step, values: s.objective.length }));
+  const midRun = await page.evaluate(() => {
+    const running = window.hubel.state().running;
+    window.hubelDevices[window.hubelDevices.length - 1].destroy();
+    return running;
+  });
+  const s = await until(page, (s) => s.step >= steps && !s.running, "lost device: recovered run", log);
+  check(midRun && /lost/.test(s.notice) && !s.error && s.objective.length === steps, "a lost GPU device is reopened and the run restarted",
+    JSON.stringify({ midRun, notice: s.notice, step: s.step, values: s.objective.length }));
 }
 
 async function testNoWebGPU(context) {
