@@ -254,7 +254,8 @@ async function testLostDevice(page, log) {
   // 12-step run could end before the poll saw step 2).
   const steps = 120;
   await go(page, `#model=${model}&objective=conv_pw_3_relu:1&steps=${steps}&size=32&seed=3`);
-  await until(page, (s) => s.step >= 2, "lost device: first steps", log);
+  // This run, not the previous one: its step count, running, past step 2.
+  await until(page, (s) => s.running && s.steps === steps && s.step >= 2, "lost device: first steps", log);
   const midRun = await page.evaluate(() => {
     const running = window.hubel.state().running;
     window.hubelDevices[window.hubelDevices.length - 1].destroy();
