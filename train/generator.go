@@ -136,31 +136,16 @@ func (c *GenConfig) lrAt(step int) float64 {
 func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, idx []int, codes []float32, c GenConfig) (*models.Model, error) {
 	c.defaults()
 	D := len(codes) / len(idx)
-	m, err := GeneratorNet(D).Init(c.Seed)
-	if err != nil {
-		return nil, err
-	}
-	p, err := models.Lower(m)
-	if err != nil {
-		return nil, err
-	}
-	out, err := p.Node("image")
-	if err != nil {
-		return nil, err
-	}
 	be := models.NewGPU(d)
 	defer be.Release()
+	t, err := trainable(be, GeneratorNet(D), c, "image")
+	if err != nil {
+		return nil, err
+	}
+	m, out, g, adam := t.m, t.out, t.g, t.adam
 	var own releaser
 	defer own.release()
 	B := c.Batch
-	g, err := models.BuildGrads[*gpu.Buffer, gpu.Op](be, p, B, []*models.Node{out}, models.Grads{Params: true})
-	if err != nil {
-		return nil, err
-	}
-	adam, err := models.NewAdam(be, g.Params, gpu.AdamDefaults(c.LR))
-	if err != nil {
-		return nil, err
-	}
 	P := s.H * s.W
 	x, err := be.Alloc("gen.x", B*P)
 	if err != nil {
@@ -287,31 +272,16 @@ func DAE(ctx context.Context, d *gpu.Device, codes []float32, st models.CodeStat
 	c.defaults()
 	D := len(st.Std)
 	N := len(codes) / D
-	m, err := DAENet(D).Init(c.Seed)
-	if err != nil {
-		return nil, err
-	}
-	p, err := models.Lower(m)
-	if err != nil {
-		return nil, err
-	}
-	out, err := p.Node("dec")
-	if err != nil {
-		return nil, err
-	}
 	be := models.NewGPU(d)
 	defer be.Release()
+	t, err := trainable(be, DAENet(D), c, "dec")
+	if err != nil {
+		return nil, err
+	}
+	m, out, g, adam := t.m, t.out, t.g, t.adam
 	var own releaser
 	defer own.release()
 	B := c.Batch
-	g, err := models.BuildGrads[*gpu.Buffer, gpu.Op](be, p, B, []*models.Node{out}, models.Grads{Params: true})
-	if err != nil {
-		return nil, err
-	}
-	adam, err := models.NewAdam(be, g.Params, gpu.AdamDefaults(c.LR))
-	if err != nil {
-		return nil, err
-	}
 	clean, err := be.Alloc("dae.h", B*D)
 	if err != nil {
 		return nil, err
@@ -418,4 +388,40 @@ func WriteNet(dir string, m *models.Model, command, notes string, extra map[stri
 		}
 	}
 	return nil
+}
+
+// trainee is a network initialised and laid out for training.
+type trainee struct {
+	m    *models.Model
+	out  *models.Node
+	g    *models.Graph[*gpu.Buffer, gpu.Op]
+	adam *models.Adam
+}
+
+// trainable initialises net from c.Seed and lays it out on be for training
+// with parameter gradients from the node named out, and Adam at c.LR: the
+// setup the generator and the DAE share.
+func trainable(be *models.GPU, net *models.Net, c GenConfig, out string) (trainee, error) {
+	var t trainee
+	m, err := net.Init(c.Seed)
+	if err != nil {
+		return t, err
+	}
+	p, err := models.Lower(m)
+	if err != nil {
+		return t, err
+	}
+	n, err := p.Node(out)
+	if err != nil {
+		return t, err
+	}
+	g, err := models.BuildGrads[*gpu.Buffer, gpu.Op](be, p, c.Batch, []*models.Node{n}, models.Grads{Params: true})
+	if err != nil {
+		return t, err
+	}
+	adam, err := models.NewAdam(be, g.Params, gpu.AdamDefaults(c.LR))
+	if err != nil {
+		return t, err
+	}
+	return trainee{m, n, g, adam}, nil
 }
