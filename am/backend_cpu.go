@@ -92,13 +92,25 @@ func (CPUBackend) Spectral(s gpu.SpectralShape, spec, img, dimg, dspec []float64
 }
 
 // ToRGB implements Backend.
+// A grey image (a channel count other than 3) goes through the sigmoid
+// alone.
 func (CPUBackend) ToRGB(s gpu.ColorShape, t, rgb []float64) (func(), error) {
+	if s.Channels() != 3 {
+		return into(rgb, false, func() []float64 { return ref.Activate(ref.Act{Kind: ref.ActSigmoid}, t) }), nil
+	}
 	return into(rgb, false, func() []float64 { return ref.ToRGB(s.M, t) }), nil
 }
 
 // ToRGBBackward implements Backend. The sigmoid's derivative comes from
 // its output: y(1 − y).
 func (CPUBackend) ToRGBBackward(s gpu.ColorShape, rgb, drgb, dt []float64) (func(), error) {
+	if s.Channels() != 3 {
+		return func() {
+			for i, y := range rgb {
+				dt[i] = drgb[i] * y * (1 - y)
+			}
+		}, nil
+	}
 	return func() {
 		for p := 0; p+3 <= len(rgb); p += 3 {
 			dt[p], dt[p+1], dt[p+2] = 0, 0, 0

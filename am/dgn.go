@@ -299,14 +299,7 @@ func (r *Engine[Buf, Op]) codeImages(ctx context.Context) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.channels == 3 {
-		return px, nil
-	}
-	out := make([]float32, 0, len(px)/c.channels*3)
-	for i := 0; i < len(px); i += c.channels {
-		out = append(out, px[i], px[i], px[i])
-	}
-	return out, nil
+	return greyToRGB(px, c.channels), nil
 }
 
 // Codes reads back the codes h being optimised by "dgn" or "ppgn": [B][D].

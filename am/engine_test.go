@@ -25,6 +25,12 @@ func tinyNet(t *testing.T) (*models.Plan, *models.Descriptor) { return tinyNetHe
 // flatten is set (a model that only takes its own input size).
 func tinyNetHead(t *testing.T, flatten bool) (*models.Plan, *models.Descriptor) {
 	t.Helper()
+	return tinyNetOf(t, flatten, 3)
+}
+
+// tinyNetOf is tinyNetHead for images of ch channels (1: grey).
+func tinyNetOf(t *testing.T, flatten bool, ch int) (*models.Plan, *models.Descriptor) {
+	t.Helper()
 	type L = map[string]any
 	layer := func(class, name string, cfg L, in string) L {
 		cfg["name"] = name
@@ -35,7 +41,7 @@ func tinyNetHead(t *testing.T, flatten bool) (*models.Plan, *models.Descriptor) 
 		return L{"class_name": class, "name": name, "config": cfg, "inbound_nodes": inb}
 	}
 	layers := []any{
-		layer("InputLayer", "in", L{"batch_input_shape": []any{nil, 16, 16, 3}}, ""),
+		layer("InputLayer", "in", L{"batch_input_shape": []any{nil, 16, 16, ch}}, ""),
 		layer("Conv2D", "c1", L{"filters": 8, "kernel_size": 3, "strides": 2, "padding": "same", "use_bias": true}, "in"),
 		layer("ReLU", "c1_relu", L{"max_value": 6}, "c1"),
 		layer("DepthwiseConv2D", "dw", L{"kernel_size": 3, "padding": "same", "use_bias": false}, "c1_relu"),
@@ -56,7 +62,7 @@ func tinyNetHead(t *testing.T, flatten bool) (*models.Plan, *models.Descriptor) 
 		name  string
 		shape []int
 	}{
-		{"c1/kernel", []int{3, 3, 3, 8}}, {"c1/bias", []int{8}},
+		{"c1/kernel", []int{3, 3, ch, 8}}, {"c1/bias", []int{8}},
 		{"dw/depthwise_kernel", []int{3, 3, 8, 1}},
 		{"dw_bn/gamma", []int{8}}, {"dw_bn/beta", []int{8}}, {"dw_bn/moving_mean", []int{8}}, {"dw_bn/moving_variance", []int{8}},
 		{"pw/kernel", []int{1, 1, 8, 12}}, {"pw/bias", []int{12}},

@@ -197,6 +197,7 @@ type Engine[Buf, Op any] struct {
 	modelH, modelW                                           int // the network's input grid
 	matsHost                                                 []float32
 	jitter                                                   int // "jitter:N": N; otherwise 0
+	channels                                                 int // the image's: 3 (RGB) or 1 (grey)
 	code                                                     *codeParam[Buf, Op]
 }
 
@@ -271,8 +272,8 @@ func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.De
 		if err := cfg.Code.check(cfg.Param, p, desc); err != nil {
 			return nil, err
 		}
-	} else if len(in) != 3 || in[2] != 3 {
-		return nil, fmt.Errorf("am: the model's input %v is not an RGB image", in)
+	} else if len(in) != 3 || (in[2] != 1 && in[2] != 3) {
+		return nil, fmt.Errorf("am: the model's input %v is not a grey or RGB image (height, width, 1 or 3 channels)", in)
 	}
 	// The network runs at the size of the transforms' output (at scale 1),
 	// as Lucid feeds it, when the model takes any size; otherwise at its own.
@@ -282,7 +283,7 @@ func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.De
 		in = p.Nodes[0].Shape
 	}
 	r := &Engine[Buf, Op]{cfg: cfg, be: be, batch: B, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6c75636964)), jitter: jitter,
-		lo: desc.Input.Range[0], hi: desc.Input.Range[1], modelH: in[0], modelW: in[1]}
+		lo: desc.Input.Range[0], hi: desc.Input.Range[1], modelH: in[0], modelW: in[1], channels: in[len(in)-1]}
 	// Group the terms of every image by (kind, layer, slot).
 	keyOf := map[string]*group[Buf, Op]{}
 	var targets []*models.Node
@@ -403,7 +404,7 @@ func (r *Engine[Buf, Op]) shape(n *models.Node) gpu.NHWC {
 
 // imageShape is the batch of images being optimised.
 func (r *Engine[Buf, Op]) imageShape() gpu.NHWC {
-	return gpu.NHWC{N: r.batch, H: r.cfg.Size, W: r.cfg.Size, C: 3}
+	return gpu.NHWC{N: r.batch, H: r.cfg.Size, W: r.cfg.Size, C: r.channels}
 }
 
 func (r *Engine[Buf, Op]) upload(label string, v []float32) (Buf, error) {
@@ -588,8 +589,8 @@ func firstErr(errs ...error) error {
 // input chain and its adjoint.
 func (r *Engine[Buf, Op]) prepareImage() error {
 	be := r.be
-	B, S := r.batch, r.cfg.Size
-	img := B * S * S * 3
+	B, S, C := r.batch, r.cfg.Size, r.channels
+	img := B * S * S * C
 	for _, b := range []*Buf{&r.t, &r.dt, &r.rgb, &r.drgb, &r.scratch, &r.scratch2} {
 		var err error
 		if *b, err = be.Alloc("image", img); err != nil {
@@ -598,7 +599,7 @@ func (r *Engine[Buf, Op]) prepareImage() error {
 	}
 	var init []Op
 	if r.cfg.Param == "fft" {
-		sh := gpu.SpectralShape{B: B, C: 3, H: S, W: S, Decay: 1, OutScale: 0.25}
+		sh := gpu.SpectralShape{B: B, C: C, H: S, W: S, Decay: 1, OutScale: 0.25}
 		var err error
 		if r.param, err = be.Alloc("spectrum", sh.SpectrumLen()); err != nil {
 			return err
@@ -625,7 +626,8 @@ func (r *Engine[Buf, Op]) prepareImage() error {
 			return err
 		}
 	}
-	cs := gpu.ColorShape{N: B, H: S, W: S, M: gpu.LucidColor()}
+	// Colour decorrelation for RGB; a grey image only has the sigmoid.
+	cs := gpu.ColorShape{N: B, H: S, W: S, C: C, M: gpu.LucidColor()}
 	var err1, err2, err3, err4, err5, err6 error
 	r.toRGB, err1 = be.ToRGB(cs, r.t, r.rgb)
 	r.toRGBBack, err2 = be.ToRGBBackward(cs, r.rgb, r.drgb, r.dt)
@@ -634,7 +636,7 @@ func (r *Engine[Buf, Op]) prepareImage() error {
 		return err
 	}
 	r.matsHost = make([]float32, 6*B)
-	rs := gpu.ResampleShape{N: B, H: S, W: S, C: 3, OH: r.modelH, OW: r.modelW, Fill: gpu.LucidFill}
+	rs := gpu.ResampleShape{N: B, H: S, W: S, C: C, OH: r.modelH, OW: r.modelW, Fill: gpu.LucidFill}
 	dx := r.g.Grad[r.g.Plan.Nodes[0]]
 	r.resample, err1 = be.Resample(rs, r.rgb, r.mats, r.g.Input)
 	r.resampleB, err2 = be.ResampleBackward(rs, dx, r.mats, r.drgb)
@@ -651,7 +653,8 @@ func (r *Engine[Buf, Op]) prepareImage() error {
 }
 
 // initImage is the pixel parameter of a grey or mean-colour image: the
-// pre-image under sigmoid(t·Cᵀ) of the colour, the same at every pixel.
+// pre-image under sigmoid(t·Cᵀ) of the colour, the same at every pixel (a
+// grey model's mean is the first channel of Mean, and it has no C).
 func (r *Engine[Buf, Op]) initImage() []float32 {
 	var t [3]float64
 	if r.cfg.Init == "mean" {
@@ -659,11 +662,15 @@ func (r *Engine[Buf, Op]) initImage() []float32 {
 		for i, m := range r.cfg.Mean {
 			z[i] = math.Log(m / (1 - m))
 		}
-		t = solve3(gpu.LucidColor(), z)
+		t = z
+		if r.channels == 3 {
+			t = solve3(gpu.LucidColor(), z)
+		}
 	}
-	img := make([]float32, r.batch*r.cfg.Size*r.cfg.Size*3)
+	C := r.channels
+	img := make([]float32, r.batch*r.cfg.Size*r.cfg.Size*C)
 	for i := range img {
-		img[i] = float32(t[i%3])
+		img[i] = float32(t[i%C%3])
 	}
 	return img
 }
@@ -691,7 +698,7 @@ func solve3(m gpu.ColorMatrix, z [3]float64) [3]float64 {
 func (r *Engine[Buf, Op]) prepareUpdate() error {
 	be, s := r.be, r.imageShape()
 	if r.cfg.CenterBias > 0 {
-		w, err := r.upload("centre bias", centreWeights(r.batch, r.cfg.Size, r.cfg.CenterBias))
+		w, err := r.upload("centre bias", centreWeights(r.batch, r.cfg.Size, r.channels, r.cfg.CenterBias))
 		if err != nil {
 			return err
 		}
@@ -759,13 +766,13 @@ func (r *Engine[Buf, Op]) prepareOptimizer() error {
 }
 
 // centreWeights is the centre bias's Gaussian weight of every value of a
-// batch of size×size RGB images: exp(−r²/2σ²), σ = frac·size.
-func centreWeights(batch, size int, frac float64) []float32 {
+// batch of size×size images of ch channels: exp(−r²/2σ²), σ = frac·size.
+func centreWeights(batch, size, ch int, frac float64) []float32 {
 	sigma := frac * float64(size)
 	c := float64(size-1) / 2
-	w := make([]float32, batch*size*size*3)
+	w := make([]float32, batch*size*size*ch)
 	for i := range w {
-		p := i / 3 % (size * size)
+		p := i / ch % (size * size)
 		dx, dy := float64(p%size)-c, float64(p/size)-c
 		w[i] = float32(math.Exp(-(dx*dx + dy*dy) / (2 * sigma * sigma)))
 	}
@@ -849,8 +856,8 @@ func (r *Engine[Buf, Op]) Transforms() []gpu.Affine {
 }
 
 // Params reads back the parameters being optimised: the spectra
-// [B][3][2][Size][WF] (gpu.SpectralShape) for "fft", or the NHWC images
-// before colour decorrelation for "pixel".
+// [B][C][2][Size][WF] (gpu.SpectralShape) for "fft", or the NHWC images
+// before colour decorrelation for "pixel" (C = Channels()).
 func (r *Engine[Buf, Op]) Params(ctx context.Context) ([]float32, error) {
 	return r.be.Read(ctx, r.param)
 }
@@ -972,7 +979,8 @@ func (r *Engine[Buf, Op]) Objectives(ctx context.Context) ([][]float64, error) {
 }
 
 // Images renders the current parameters and reads the images back: NHWC
-// float32 in [0, 1], size×size×3 each.
+// float32 in [0, 1], size×size×3 each (a grey image's value repeated in
+// the three channels; see Channels).
 func (r *Engine[Buf, Op]) Images(ctx context.Context) ([]float32, error) {
 	if r.code != nil {
 		return r.codeImages(ctx)
@@ -984,7 +992,33 @@ func (r *Engine[Buf, Op]) Images(ctx context.Context) ([]float32, error) {
 	if err := r.be.Submit(append(ops, r.toRGB)...); err != nil {
 		return nil, err
 	}
-	return r.be.Read(ctx, r.rgb)
+	px, err := r.be.Read(ctx, r.rgb)
+	if err != nil {
+		return nil, err
+	}
+	return greyToRGB(px, r.channels), nil
+}
+
+// Channels is the number of channels of the images the model sees: 3
+// (RGB) or 1 (grey).
+func (r *Engine[Buf, Op]) Channels() int {
+	if r.code != nil {
+		return r.code.channels
+	}
+	return r.channels
+}
+
+// greyToRGB returns NHWC pixels of ch channels as RGB: unchanged for 3,
+// a grey value repeated in the three channels for 1.
+func greyToRGB(px []float32, ch int) []float32 {
+	if ch == 3 {
+		return px
+	}
+	out := make([]float32, 0, len(px)/ch*3)
+	for i := 0; i < len(px); i += ch {
+		out = append(out, px[i], px[i], px[i])
+	}
+	return out
 }
 
 // Release frees everything the engine allocated (on the GPU, after waiting

@@ -63,6 +63,37 @@ func TestToRGB(t *testing.T) {
 	worst.log(t)
 }
 
+// TestToRGBGrey checks the images whose channel count is not 3 (grey, or
+// two channels): no decorrelation, the sigmoid per value, against gpu/ref's
+// sigmoid activation and its backward pass (computed from the input).
+func TestToRGBGrey(t *testing.T) {
+	d := device(t)
+	rng := newRand(46)
+	worst := imgopsMaxErr{}
+	sig := ref.Act{Kind: ref.ActSigmoid}
+	for _, s := range []gpu.ColorShape{{N: 1, H: 1, W: 1, C: 1}, {N: 2, H: 28, W: 28, C: 1}, {N: 3, H: 7, W: 5, C: 2}, {N: 1, H: 129, W: 130, C: 1}} {
+		s.M = gpu.LucidColor() // ignored
+		t.Run(fmt.Sprint(s.N, s.H, s.W, s.C), func(t *testing.T) {
+			n := s.C * s.N * s.H * s.W
+			t32, tt := randVec(rng, n)
+			for i := range tt {
+				t32[i] *= 4 // reach the sigmoid's tails
+				tt[i] = float64(t32[i])
+			}
+			bt, by := upload(t, d, t32), zeros(t, d, n)
+			op, err := d.ToRGB(s, bt, by)
+			run(t, d, op, err)
+			worst.check(t, "sigmoid", read(t, d, by), ref.Activate(sig, tt))
+			dy32, dy := randVec(rng, n)
+			bdy, bdt := upload(t, d, dy32), zeros(t, d, n)
+			op, err = d.ToRGBBackward(s, by, bdy, bdt)
+			run(t, d, op, err)
+			worst.check(t, "sigmoid backward", read(t, d, bdt), ref.ActivateBackward(sig, tt, dy))
+		})
+	}
+	worst.log(t)
+}
+
 func TestToRGBErrors(t *testing.T) {
 	d := device(t)
 	a, b := zeros(t, d, 12), zeros(t, d, 12)
@@ -72,6 +103,8 @@ func TestToRGBErrors(t *testing.T) {
 	for name, err := range map[string]error{
 		"alias":      nnErr(d.ToRGB(s, a, a)),
 		"size":       nnErr(d.ToRGB(gpu.ColorShape{N: 2, H: 2, W: 2}, a, b)),
+		"grey size":  nnErr(d.ToRGB(gpu.ColorShape{N: 1, H: 2, W: 2, C: 1}, a, b)),
+		"channels":   nnErr(d.ToRGB(gpu.ColorShape{N: 1, H: 2, W: 2, C: -1}, a, b)),
 		"nan":        nnErr(d.ToRGB(nan, a, b)),
 		"back alias": nnErr(d.ToRGBBackward(s, a, b, b)),
 	} {

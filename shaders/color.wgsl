@@ -3,6 +3,9 @@
 // rgb_i = sigmoid(Σ_j M[i][j] t_j), and the backward pass
 // dt_j = Σ_i M[i][j] · drgb_i · rgb_i (1 - rgb_i), computed from the
 // forward's output rather than recomputing the sigmoid.
+// Images whose channel count is not 3 (grey) have no colours to
+// decorrelate: sigmoid and sigmoid_backward are the same with M = I, one
+// invocation per value (p.pixels then counts values).
 // The matrix arrives in the uniforms (row-major), so changing it does not
 // recompile anything. One invocation per pixel.
 // Constants from the engine: WG (workgroup size).
@@ -59,4 +62,23 @@ fn to_rgb_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     let dz = load3(b) * y * (1.0 - y);
     // dt = Mᵀ dz
     store3(b, dz * mat());
+}
+
+@compute @workgroup_size(WG)
+fn sigmoid(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * WG;
+    if (i >= p.pixels) {
+        return;
+    }
+    dst[i] = 1.0 / (1.0 + exp(-src[i]));
+}
+
+@compute @workgroup_size(WG)
+fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * WG;
+    if (i >= p.pixels) {
+        return;
+    }
+    let y = rgb[i];
+    dst[i] = src[i] * y * (1.0 - y);
 }

@@ -179,7 +179,7 @@ func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 			if err != nil {
 				return err
 			}
-			if err := writeFrames(imgs, n, r.Size(), job.outDir, k); err != nil {
+			if err := writeFrames(imgs, n, r.Size(), r.Channels(), job.outDir, k); err != nil {
 				return err
 			}
 			paused += time.Since(p0)
@@ -197,7 +197,7 @@ func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 	if err != nil {
 		return err
 	}
-	if err := writeImages(imgs, n, r.Size(), job.out, job.outDir); err != nil {
+	if err := writeImages(imgs, n, r.Size(), r.Channels(), job.out, job.outDir); err != nil {
 		return fmt.Errorf("%w", err)
 	}
 	if job.asJSON {
@@ -210,14 +210,15 @@ func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 	return nil
 }
 
-// writeFrames writes step k's images as DIR/K_I.png.
-func writeFrames(px []float32, n, size int, dir string, k int) error {
+// writeFrames writes step k's images as DIR/K_I.png (grey PNGs for a
+// one-channel model).
+func writeFrames(px []float32, n, size, channels int, dir string, k int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	one := size * size * 3
 	for i := range n {
-		if err := savePNG(filepath.Join(dir, fmt.Sprintf("%d_%d.png", k, i)), toRGBA(px[i*one:(i+1)*one], size)); err != nil {
+		if err := savePNG(filepath.Join(dir, fmt.Sprintf("%d_%d.png", k, i)), toImage(px[i*one:(i+1)*one], size, channels)); err != nil {
 			return err
 		}
 	}
@@ -237,6 +238,22 @@ func readF32File(path string) ([]float32, error) {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v, nil
+}
+
+// toImage makes an image of size×size RGB values in [0, 1]: an 8-bit grey
+// image (of the first channel) when channels is 1, else RGBA.
+func toImage(px []float32, size, channels int) image.Image {
+	if channels == 1 {
+		return toGrey(toRGBA(px, size))
+	}
+	return toRGBA(px, size)
+}
+
+// toGrey converts an image whose channels are equal to 8-bit grey.
+func toGrey(im image.Image) *image.Gray {
+	g := image.NewGray(im.Bounds())
+	draw.Draw(g, g.Bounds(), im, im.Bounds().Min, draw.Src)
+	return g
 }
 
 func toRGBA(px []float32, size int) *image.RGBA {
@@ -260,15 +277,16 @@ func savePNG(path string, img image.Image) error {
 	return f.Close()
 }
 
-// writeImages writes n NHWC images as a grid and/or one PNG each.
-func writeImages(px []float32, n, size int, grid, dir string) error {
+// writeImages writes n NHWC images as a grid and/or one PNG each (grey
+// PNGs for a one-channel model).
+func writeImages(px []float32, n, size, channels int, grid, dir string) error {
 	one := size * size * 3
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 		for i := range n {
-			if err := savePNG(filepath.Join(dir, fmt.Sprintf("%d.png", i)), toRGBA(px[i*one:(i+1)*one], size)); err != nil {
+			if err := savePNG(filepath.Join(dir, fmt.Sprintf("%d.png", i)), toImage(px[i*one:(i+1)*one], size, channels)); err != nil {
 				return err
 			}
 		}
@@ -278,7 +296,11 @@ func writeImages(px []float32, n, size int, grid, dir string) error {
 		for i := range n {
 			ims[i] = toRGBA(px[i*one:(i+1)*one], size)
 		}
-		return savePNG(grid, gridImage(ims, int(math.Ceil(math.Sqrt(float64(n))))))
+		g := gridImage(ims, int(math.Ceil(math.Sqrt(float64(n)))))
+		if channels == 1 {
+			return savePNG(grid, toGrey(g))
+		}
+		return savePNG(grid, g)
 	}
 	return nil
 }
