@@ -81,7 +81,7 @@
   };
   window.hubelStatus = (msg) => { $("status").textContent = msg; };
   window.hubelZoo = (list, def) => { zoo = Array.from(list || []); defaultModel = def; fillModels(); };
-  window.hubelModel = (m) => { modelInfo = m; fillLayers(); syncControls(); loadExamples(m); };
+  window.hubelModel = (m) => { modelInfo = m; fillLayers(); fillMethods(); syncControls(); loadExamples(m); };
   window.hubelDisplayError = (msg) => { displayError = msg; render(); };
   window.hubelCells = (mode, cells) => placeCells(mode, Array.from(cells || []));
   window.hubelDownload = (bytes, nameOrErr) => {
@@ -102,8 +102,12 @@
     GPUAdapter.prototype.requestDevice = async function (...args) {
       const d = await orig.apply(this, args);
       window.hubelDevices.push(d);
+      // Each device keeps its own record (the program asks about the one
+      // it opened, hubelDevices[i]), so a late lost promise of an old
+      // device cannot mark a new one.
       d.lost.then((info) => {
-        if (window.hubelDevices[window.hubelDevices.length - 1] === d) window.hubelDeviceLost = info.message || info.reason || "lost";
+        d.hubelLost = info.message || info.reason || "lost";
+        if (window.hubelDevices[window.hubelDevices.length - 1] === d) window.hubelDeviceLost = d.hubelLost;
       });
       return d;
     };
@@ -119,7 +123,8 @@
 
   // ---- rendering the state into the page ---------------------------------
   const keyControl = { model: "model", url: "model-url", objective: "objective", steps: "steps", size: "size", batch: "batch",
-    seed: "seed", lr: "lr", param: "param", transforms: "transforms", layer: "layer-search", channels: "channels", files: "drop" };
+    seed: "seed", lr: "lr", param: "param", transforms: "transforms", layer: "layer-search", channels: "channels", files: "drop",
+    eps1: "eps1", eps2: "eps2", eps3: "eps3" };
   const fmt = (v) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
 
   function render() {
@@ -161,12 +166,35 @@
     $("progress").setAttribute("aria-valuenow", String(pct));
     if (s.hash !== lastHash) { lastHash = s.hash; syncControls(); }
     $("embed-link").href = "embed.html#" + (s.hash || "");
+    updateCaptions();
   }
   let lastHash = null;
 
-  // The gallery's cells get focusable buttons over the canvas.
+  function updateCaptions() {
+    const m = current.methods;
+    for (const d of document.querySelectorAll("#cells .caption")) {
+      const c = m && m.curves && m.curves[d.dataset.method];
+      d.lastElementChild.textContent = c && c.length ? `${m.kind}:${m.class} = ${fmt(c[c.length - 1])}` : "";
+    }
+  }
+
+  // The gallery's cells get focusable buttons over the canvas; the methods
+  // view's get captions (the method and its objective's last value).
+  const methodKeys = ["pixel", "dgn", "ppgn"];
   function placeCells(mode, cells) {
     const box = $("cells");
+    if (mode === "methods") {
+      box.replaceChildren(...cells.map((c, i) => {
+        const d = document.createElement("div");
+        d.className = "caption";
+        d.dataset.method = methodKeys[i];
+        Object.assign(d.style, { left: c.x + "px", top: c.y + "px", maxWidth: c.w + "px" });
+        d.append(Object.assign(document.createElement("b"), { textContent: c.label }), document.createElement("span"));
+        return d;
+      }));
+      updateCaptions();
+      return;
+    }
     if (mode !== "gallery") { box.replaceChildren(); return; }
     box.replaceChildren(...cells.map((c) => {
       const b = document.createElement("button");
@@ -188,7 +216,8 @@
   const sprites = new Map();
   async function loadExamples(m) {
     examples = null;
-    $("extras").hidden = $("examples").hidden = true;
+    $("examples").hidden = true;
+    updateExtras();
     if (!m.base) return;
     try {
       const r = await fetch(m.base + "examples.json");
@@ -209,7 +238,8 @@
     else if ((m = /^([\w./]+):(\d+)(@\d+,\d+)?$/.exec(spec))) [layer, unit] = [m[1], +m[2]];
     const l = examples.layers.find((x) => x.name === layer);
     const show = !embed && !!l && unit < l.units;
-    $("extras").hidden = $("examples").hidden = !show;
+    $("examples").hidden = !show;
+    updateExtras();
     if (!show) return;
     $("examples-title").textContent = `${layer}:${unit} — the ${examples.k} ${examples.dataset} ${examples.split} images that excite it most`;
     const url = modelInfo.base + l.sprite;
@@ -229,6 +259,33 @@
     };
     if (img.complete && img.naturalWidth) draw(); else img.onload = draw;
   }
+
+  function updateExtras() { $("extras").hidden = embed || ($("examples").hidden && $("methods").hidden); }
+
+  // ---- pixel AM vs DGN-AM vs PPGN (models that ship a generator) ---------
+  const epsIds = ["eps1", "eps2", "eps3"];
+  function fillMethods() {
+    const m = modelInfo;
+    $("methods").hidden = embed || !m || !m.generator;
+    updateExtras();
+    if (!m || !m.generator) return;
+    const labels = m.labels || [];
+    $("m-class").replaceChildren(...Array.from({ length: m.classes }, (_, k) => new Option(labels[k] && labels[k] !== String(k) ? `${k} — ${labels[k]}` : String(k), String(k))));
+  }
+  const classTerm = () => document.querySelector('input[name=classterm]:checked').value;
+  function showEps() { for (const id of epsIds) $(id + "-v").textContent = $(id).value; }
+  // compare starts the methods view with the panel's class, class term and
+  // step sizes.
+  function compare() {
+    start({ view: "methods", objective: `${classTerm()}:${$("m-class").value || 0}`, batch: 1 });
+  }
+  for (const id of epsIds) {
+    $(id).addEventListener("input", showEps);
+    $(id).addEventListener("change", () => { if (current.view === "methods") compare(); });
+  }
+  for (const r of document.querySelectorAll("input[name=classterm]")) r.addEventListener("change", () => { if (current.view === "methods") compare(); });
+  $("m-class").addEventListener("change", () => { if (current.view === "methods") compare(); });
+  $("compare").addEventListener("click", compare);
 
   // ---- controls -----------------------------------------------------------
   function fillModels() {
@@ -353,6 +410,12 @@
       $("kind").value = m[1]; $("unit").value = m[2];
     }
     if (h.view === "gallery" && h.layer) selectLayer(h.layer);
+    set("eps1", h.eps1 || 0.2); set("eps2", h.eps2 || 10); set("eps3", h.eps3 || 0.7);
+    showEps();
+    if ((m = /^(logit|softmax|logsoftmax):(\d+)$/.exec(first))) {
+      for (const r of document.querySelectorAll("input[name=classterm]")) r.checked = r.value === m[1];
+      if ([...$("m-class").options].some((o) => o.value === m[2])) $("m-class").value = m[2];
+    }
     updateUnitHints();
     showExamples();
   }
@@ -384,6 +447,7 @@
     Object.assign(cfg, {
       objective: spec, steps: $("steps").value, size: $("size").value, batch: $("batch").value, seed: $("seed").value,
       lr: $("lr").value, param: $("param").value, transforms: $("transforms").value,
+      eps1: $("eps1").value, eps2: $("eps2").value, eps3: $("eps3").value,
     });
     return cfg;
   }

@@ -108,6 +108,20 @@ func (r *runner) publish() {
 	case r.devErr != nil:
 		backend = "none"
 	}
+	var methods any
+	if kind, class, err := r.state.MethodsClass(); r.state.View == "methods" && err == nil {
+		curves := map[string]any{}
+		for i, name := range []string{"pixel", "dgn", "ppgn"} {
+			var c []any
+			if i < len(r.methodCurves) {
+				for _, v := range r.methodCurves[i] {
+					c = append(c, v)
+				}
+			}
+			curves[name] = c
+		}
+		methods = map[string]any{"kind": kind, "class": class, "eps1": r.state.Eps1, "eps2": r.state.Eps2, "eps3": r.state.Eps3, "curves": curves}
+	}
 	model := map[string]any{}
 	if r.model != nil {
 		model["name"] = r.model.plan.Model.Name
@@ -132,6 +146,7 @@ func (r *runner) publish() {
 		"view":         r.state.View,
 		"hash":         r.state.Encode(appDefaults()),
 		"model":        model,
+		"methods":      methods,
 	})
 }
 
@@ -179,7 +194,8 @@ func (r *runner) publishModel() {
 	callJS("hubelModel", map[string]any{
 		"name": r.model.plan.Model.Name, "title": d.Title, "where": r.model.where,
 		"layers": layers, "classes": classes, "labels": labels, "logits": logits, "base": r.model.base,
-		"input": fmt.Sprintf("%d×%d×%d", d.Input.Height, d.Input.Width, d.Input.Channels),
+		"generator": d.Generator != "",
+		"input":     fmt.Sprintf("%d×%d×%d", d.Input.Height, d.Input.Width, d.Input.Channels),
 	})
 }
 

@@ -57,7 +57,11 @@ func (g *game) Update() error {
 	if n == 1 {
 		gap = 0
 	}
-	g.cells = app.Grid(n, g.stage.W, g.stage.H, gap)
+	if mode == "methods" {
+		g.cells = app.Row(n, g.stage.W, g.stage.H, 16)
+	} else {
+		g.cells = app.Grid(n, g.stage.W, g.stage.H, gap)
+	}
 	key := js.ValueOf(ver).String() + mode
 	for _, c := range g.cells {
 		key += "|" + js.ValueOf(c.X).String() + "," + js.ValueOf(c.Y).String() + "," + js.ValueOf(c.W).String()

@@ -34,6 +34,9 @@ type loaded struct {
 	desc  *models.Descriptor
 	where string // for the page: "this site", a URL, "dropped files"
 	base  string // the folder's URL, "" for dropped files
+	src   models.Source
+	model *models.Model
+	gen   *models.Generative // the generator and prior, once loaded (methods view)
 }
 
 // runner owns the GPU device, the loaded models and the current run. It is
@@ -43,6 +46,7 @@ type runner struct {
 	view    *view
 	dev     *gpu.Device
 	devErr  error
+	devJS   js.Value // the page's record of dev (window.hubelDevices[i]), for its lost state
 	cache   map[string]*loaded
 	dropped map[string]models.Files
 	local   map[string]bool // models copied into the site at build time
@@ -64,6 +68,8 @@ type runner struct {
 	firstFrameMs    float64
 	cellsDone       int
 	cellsTotal      int
+	// methods view: each method's objective curve (pixel, dgn, ppgn)
+	methodCurves [][]float64
 }
 
 var errAborted = errors.New("run replaced")
@@ -134,6 +140,12 @@ func (r *runner) openDevice() {
 		fmt.Println("hubel: no GPU:", r.devErr)
 		return
 	}
+	// gpu.Open asked the adapter for one device: the page's hook recorded
+	// it last.
+	r.devJS = js.Undefined()
+	if ds := js.Global().Get("hubelDevices"); ds.Truthy() && ds.Length() > 0 {
+		r.devJS = ds.Index(ds.Length() - 1)
+	}
 	fmt.Println("hubel: adapter:", r.dev.Adapter)
 }
 
@@ -175,7 +187,7 @@ func (r *runner) start(c cmd) {
 		s.Model = r.defaultModel()
 	}
 	r.errMsg, r.errKey, r.notice = "", "", ""
-	r.step, r.curve, r.rate, r.cellsDone, r.cellsTotal = 0, nil, 0, 0, 0
+	r.step, r.curve, r.rate, r.cellsDone, r.cellsTotal, r.methodCurves = 0, nil, 0, 0, 0, nil
 	if err != nil {
 		r.settle(c.id, r.fail("", err))
 		return
@@ -198,6 +210,9 @@ func (r *runner) start(c cmd) {
 	r.publish()
 	if len(s.Objectives) == 0 && s.View == "gallery" && s.Layer != "" {
 		s.Objectives = []string{s.Layer + ":0"}
+	}
+	if len(s.Objectives) == 0 && s.View == "methods" {
+		s.Objectives = []string{"logsoftmax:0"}
 	}
 	if len(s.Objectives) == 0 {
 		s.Objectives = []string{defaultObjective(r.model.desc)}
@@ -228,13 +243,17 @@ func (r *runner) start(c cmd) {
 		}
 		if s.View == "gallery" {
 			err = r.runGallery(s)
+		} else if s.View == "methods" {
+			err = r.runMethods(s)
 		} else {
 			err = r.runImage(s)
 		}
-		if err != nil && !errors.Is(err, errAborted) && !r.lost() {
-			// The device's lost promise may settle just after the
-			// failed call that revealed it.
-			time.Sleep(300 * time.Millisecond)
+		if err != nil && !errors.Is(err, errAborted) && !r.cpu {
+			// The device's lost promise may settle after the failed
+			// call that revealed it: give it time to.
+			for t0 := time.Now(); !r.lost() && time.Since(t0) < 3*time.Second; {
+				time.Sleep(50 * time.Millisecond)
+			}
 		}
 		if err != nil && !errors.Is(err, errAborted) && r.lost() && attempt < 2 {
 			// A lost device: open a new one and start the run again.
@@ -261,13 +280,25 @@ func (r *runner) start(c cmd) {
 }
 
 // lost reports whether the GPU device was lost (by the engine's record or
-// by the page's device.lost watcher in app.js).
+// by the page's device.lost watcher in app.js, for this very device).
 func (r *runner) lost() bool {
 	if r.dev != nil && r.dev.Err() != nil {
 		return true
 	}
-	v := js.Global().Get("hubelDeviceLost")
-	return v.Truthy()
+	return r.devJS.Truthy() && r.devJS.Get("hubelLost").Truthy()
+}
+
+// lostReason is the page's message for the lost device.
+func (r *runner) lostReason() string {
+	if r.devJS.Truthy() {
+		if v := r.devJS.Get("hubelLost"); v.Truthy() {
+			return v.String()
+		}
+	}
+	if r.dev != nil && r.dev.Err() != nil {
+		return r.dev.Err().Error()
+	}
+	return "lost"
 }
 
 // maxCPUWeights bounds the models the CPU fallback renders: its steps run
@@ -300,18 +331,18 @@ func noGPU(err error) error {
 		"chrome://flags/#enable-unsafe-webgpu", err)
 }
 
-// defaultModel is the model of a page opened without one: a bundled or
-// local model that takes RGB images (am.Renderer renders colour images),
-// else the zoo's first.
+// defaultModel is the model of a page opened without one: the zoo's
+// default (the bundled MNIST classifier) when this site holds it, else the
+// first bundled or local model, else the zoo's first.
 func (r *runner) defaultModel() string {
-	rgb := func(e models.ZooEntry) bool { return e.Input.Channels == 0 || e.Input.Channels == 3 }
+	here := func(e models.ZooEntry) bool { return e.Bundled || r.local[e.Name] }
 	for _, e := range r.zoo {
-		if e.Bundled && rgb(e) {
+		if e.Default && here(e) {
 			return e.Name
 		}
 	}
 	for _, e := range r.zoo {
-		if r.local[e.Name] && rgb(e) {
+		if here(e) {
 			return e.Name
 		}
 	}
@@ -377,7 +408,7 @@ func (r *runner) load(s app.State) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{key: key, plan: p, desc: desc, where: where}
+	l := &loaded{key: key, plan: p, desc: desc, where: where, src: src, model: m}
 	if f, ok := src.(fetchSource); ok {
 		l.base = f.Where("")
 	}
@@ -520,24 +551,41 @@ func (r *runner) runGallery(s app.State) error {
 	return nil
 }
 
-// render runs one am.Renderer over objs, whose images are cells first..,
-// reading back a frame every K steps (K chosen so that frames come about
-// every 200 ms) and publishing progress. batches is how many renders the
-// run has in all, for the progress bar.
+// render runs one am.Renderer over objs, whose images are cells first..
+// (see drive). batches is how many renders the run has in all, for the
+// progress bar.
 func (r *runner) render(s app.State, objs []am.Objective, first, batches int) error {
+	rd, err := r.newEngine(objs, r.config(s))
+	if err != nil {
+		return err
+	}
+	defer rd.Release()
+	return r.drive(s, []engine{rd}, first, first/max(len(objs), 1), batches)
+}
+
+// newEngine prepares a render on the GPU, or on the CPU fallback.
+func (r *runner) newEngine(objs []am.Objective, cfg am.Config) (engine, error) {
 	t0 := time.Now()
 	var rd engine
 	var err error
 	if r.cpu {
-		rd, err = am.NewCPURenderer(r.model.plan, r.model.desc, objs, r.config(s))
+		rd, err = am.NewCPURenderer(r.model.plan, r.model.desc, objs, cfg)
 	} else {
-		rd, err = am.NewRenderer(r.dev, r.model.plan, r.model.desc, objs, r.config(s))
+		rd, err = am.NewRenderer(r.dev, r.model.plan, r.model.desc, objs, cfg)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Printf("hubel: renderer for %d image(s) ready in %.2f s\n", len(objs), time.Since(t0).Seconds())
-	defer rd.Release()
+	fmt.Printf("hubel: %s renderer for %d image(s) ready in %.2f s\n", cfg.Param, len(objs), time.Since(t0).Seconds())
+	return rd, nil
+}
+
+// drive steps the engines together (each step of each, in turn), their
+// images being cells first.. in order, reading back a frame every K steps
+// (K chosen so that frames come about every 200 ms) and publishing
+// progress. The page's curve is the first image's; batchIndex of batches
+// places the run on the progress bar.
+func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches int) error {
 	ctx := context.Background()
 	r.steps = s.Steps
 	r.step = 0
@@ -545,15 +593,17 @@ func (r *runner) render(s app.State, objs []am.Objective, first, batches int) er
 	start := time.Now()
 	var paused time.Duration
 	lastFrame, lastSync := time.Now(), time.Now()
-	batchIndex := first / max(len(objs), 1)
+	n := 0
 	for i := 1; i <= s.Steps; i++ {
 		p0 := time.Now()
 		if err := r.poll(); err != nil {
 			return err
 		}
 		paused += time.Since(p0)
-		if err := rd.Step(); err != nil {
-			return err
+		for _, rd := range engines {
+			if err := rd.Step(); err != nil {
+				return err
+			}
 		}
 		// Waiting for the GPU at least every 100 ms keeps the queue short,
 		// the progress bar honest and the page responsive (the GPU works
@@ -568,12 +618,13 @@ func (r *runner) render(s app.State, objs []am.Objective, first, batches int) er
 		if !r.cpu && r.lost() {
 			// WebGPU drops the work of a lost device silently; the
 			// page's device.lost watcher tells.
-			return fmt.Errorf("gpu: the device was lost (%s)", js.Global().Get("hubelDeviceLost").String())
+			return fmt.Errorf("gpu: the device was lost (%s)", r.lostReason())
 		}
 		r.step = i
 		if time.Since(lastFrame) >= 200*time.Millisecond || i == s.Steps {
 			lastFrame = time.Now()
-			if err := r.frame(ctx, rd, first); err != nil {
+			var err error
+			if n, err = r.frame(ctx, engines, first); err != nil {
 				return err
 			}
 			r.rate = float64(i) / (time.Since(start) - paused).Seconds()
@@ -581,31 +632,97 @@ func (r *runner) render(s app.State, objs []am.Objective, first, batches int) er
 			r.publish()
 		}
 	}
-	r.cellsDone = first + len(objs)
-	r.view.markDone(first, len(objs))
+	r.cellsDone = first + n
+	r.view.markDone(first, n)
 	r.publish()
 	return nil
 }
 
-// frame reads back the images and the objective curves.
-func (r *runner) frame(ctx context.Context, rd engine, first int) error {
-	imgs, err := rd.Images(ctx)
+// runMethods renders the state's class with pixel AM (the state's
+// parameterisation and transforms), DGN-AM and PPGN side by side, all at
+// the size of the generator's images.
+func (r *runner) runMethods(s app.State) error {
+	if r.model.desc.Generator == "" {
+		return &app.KeyError{Key: "view", Value: "methods", Msg: fmt.Sprintf("%s ships no generator, which DGN-AM and PPGN need (the bundled mnist and fashion models do)", r.model.plan.Model.Name)}
+	}
+	if r.model.gen == nil {
+		r.status("Loading the generator and the prior …")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		gen, err := models.LoadGenerative(ctx, r.model.src, r.model.desc, r.model.model)
+		cancel()
+		if err != nil {
+			return err
+		}
+		r.model.gen = gen
+	}
+	objs, err := s.Images()
 	if err != nil {
 		return err
 	}
-	curves, err := rd.Objectives(ctx)
+	code, _ := am.DefaultCode()
+	code.Generator = r.model.gen
+	out, err := code.Generator.G.Node(code.Generator.G.Model.Output.Name)
 	if err != nil {
 		return err
 	}
-	r.view.setImages(first, imgs)
+	size := out.Shape[0]
+	pixel := r.config(s)
+	pixel.Size = size
+	dgn := pixel
+	dgn.Param, dgn.Code = "dgn", code
+	ppgn := dgn
+	ppgn.Param, ppgn.Langevin = "ppgn", am.Langevin{Eps1: s.Eps1, Eps2: s.Eps2, Eps3: s.Eps3}
+	names := []string{"Pixel AM", "DGN-AM", "PPGN"}
+	r.view.reset("methods", size, names, nil)
+	r.cellsTotal = len(names)
+	var engines []engine
+	defer func() {
+		for _, e := range engines {
+			e.Release()
+		}
+	}()
+	for _, cfg := range []am.Config{pixel, dgn, ppgn} {
+		e, err := r.newEngine(objs[:1], cfg)
+		if err != nil {
+			return err
+		}
+		engines = append(engines, e)
+	}
+	return r.drive(s, engines, 0, 0, 1)
+}
+
+// frame reads back the images and the objective curves of the engines,
+// whose images are cells first.. in order; it returns how many images
+// they hold.
+func (r *runner) frame(ctx context.Context, engines []engine, first int) (int, error) {
+	off := first
+	var curves [][]float64
+	for _, rd := range engines {
+		imgs, err := rd.Images(ctx)
+		if err != nil {
+			return 0, err
+		}
+		c, err := rd.Objectives(ctx)
+		if err != nil {
+			return 0, err
+		}
+		r.view.setImages(off, imgs)
+		off += len(c)
+		if len(c) > 0 {
+			curves = append(curves, c[0])
+		}
+	}
 	if len(curves) > 0 {
 		r.curve = curves[0]
 		r.view.setCurve(curves[0], r.steps)
 	}
+	if len(engines) > 1 {
+		r.methodCurves = curves
+	}
 	if r.firstFrameMs == 0 {
 		r.firstFrameMs = js.Global().Get("performance").Call("now").Float()
 	}
-	return nil
+	return off - first, nil
 }
 
 // fail records err as the page's error (naming its key where it has one)

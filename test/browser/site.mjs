@@ -1,15 +1,19 @@
 // End-to-end test of hubel's app in headless Debian Chromium (SwiftShader
-// WebGPU, real time): the example link renders and its objective rises, a
-// gallery fills in, embed mode has no controls, bad links say what is wrong,
-// a lost GPU device is recovered, a page without WebGPU explains itself, and
-// a reload with the network off still works (service worker).
+// WebGPU, real time): a page without a link renders the bundled MNIST
+// classifier in grey with its top-9 dataset examples (checked against
+// examples.json and the sprite), pixel AM / DGN-AM / PPGN render one class
+// side by side with working toggle and sliders, the example link renders and
+// its objective rises, a gallery fills in, embed mode has no controls, bad
+// links say what is wrong, a lost GPU device is recovered, a page without
+// WebGPU explains itself, and a reload with the network off still works
+// (service worker).
 //
 //   node site.mjs URL        (the site built with -models ../shared/models)
 //
 // Environment: CHROMIUM (default /usr/bin/chromium); CI=true turns a skip
 // into a failure; HUBEL_TEST_TIMEOUT_S (default 240) bounds each wait.
-// HUBEL_SITE_ONLY=lost,embed runs only the named tests (example, bad,
-// gallery, lost, embed, nowebgpu). Writes artifacts/site-*.png.
+// HUBEL_SITE_ONLY=lost,embed runs only the named tests (mnist, methods,
+// example, bad, gallery, lost, embed, nowebgpu). Writes artifacts/site-*.png.
 //
 // The renderer runs the network at the image's size (plus Lucid's padding),
 // so the tests use 64 px images (MobileNet at 76 px) to stay quick on
@@ -119,13 +123,15 @@ const recordCells = () => {
 // code path as opening them).
 async function testOnePage(context) {
   const hash = `#model=${model}&objective=conv_pw_9_relu:5&steps=64&seed=1&size=64`;
+  await onOnePage(context, hash, [["example", testExample], ["bad", testBadHashes], ["gallery", testGallery], ["lost", testLostDevice]]);
+}
+
+// onOnePage opens hash in a new page and runs the wanted tests on it in
+// turn, each timed; a test's exception is its failure.
+async function onOnePage(context, hash, tests) {
   const { page, log } = await open(context, hash, { init: recordCells });
-  for (const [name, t] of [["example", testExample], ["bad", testBadHashes], ["gallery", testGallery], ["lost", testLostDevice]]) {
+  for (const [name, t] of tests) {
     if (!wanted(name)) continue;
-    // The lost-device test races the run it interrupts (seen failing in a
-    // full run on a quiet machine); until that is fixed it runs only on
-    // request: HUBEL_SITE_ONLY=lost or HUBEL_SITE_LOST=1.
-    if (name === "lost" && !only.includes("lost") && !process.env.HUBEL_SITE_LOST) continue;
     const t0 = Date.now();
     try {
       await t(page, log);
@@ -204,6 +210,118 @@ async function testGallery(page, log) {
   await page.locator("#cells button").nth(3).click();
   const s = await until(page, (s) => s.view === "image" && s.running === false && s.step > 0, "open a gallery cell", log);
   check(/objective=conv_pw_3_relu:3/.test(s.hash), "gallery: clicking cell 3 opens conv_pw_3_relu:3", s.hash);
+}
+
+// examplesMatch checks the dataset-examples panel against the model's
+// examples.json and sprite, read here independently of the page's code:
+// the panel shows K tiles, tile k of unit u is the sprite's square at
+// (k·tile, u·tile), and its title names the test image examples.json lists.
+async function examplesMatch(page, layer, unit) {
+  return page.evaluate(async ([layer, unit]) => {
+    const base = "models/mnist/";
+    const ex = await (await fetch(base + "examples.json")).json();
+    const l = ex.layers.find((x) => x.name === layer);
+    const img = await createImageBitmap(await (await fetch(base + l.sprite)).blob());
+    const T = ex.tile;
+    const c = new OffscreenCanvas(T, T).getContext("2d");
+    const tiles = [...document.querySelectorAll("#examples-grid canvas")];
+    const panel = document.getElementById("examples");
+    const out = { k: ex.k, tiles: tiles.length, visible: !panel.hidden && panel.getClientRects().length > 0, bad: [] };
+    tiles.forEach((t, k) => {
+      c.clearRect(0, 0, T, T);
+      c.drawImage(img, k * T, unit * T, T, T, 0, 0, T, T);
+      const want = c.getImageData(0, 0, T, T).data, got = t.getContext("2d").getImageData(0, 0, T, T).data;
+      let diff = 0;
+      for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(want[i] - got[i]));
+      if (diff > 2 || !t.title.includes(`#${l.index[unit][k]} `)) out.bad.push({ k, diff, title: t.title, index: l.index[unit][k] });
+    });
+    return out;
+  }, [layer, unit]);
+}
+
+// waitExamples waits until the examples panel shows the named unit.
+async function waitExamples(page, layer, unit) {
+  await page.waitForFunction((t) => (document.getElementById("examples-title").textContent || "").startsWith(t) &&
+    document.querySelectorAll("#examples-grid canvas").length > 0, `${layer}:${unit} `, { timeout: timeoutMs });
+}
+
+// The page opened without a hash renders the bundled MNIST classifier (a
+// grey image), with its top-9 dataset examples beside it; then the MNIST
+// link for class 3.
+async function testMNIST(context) {
+  await onOnePage(context, "", [["mnist", testDefaultMNIST], ["methods", testMethods]]);
+}
+
+async function testDefaultMNIST(page, log) {
+  let s = await until(page, (s) => s.running && s.step >= 8, "default page: first steps", log);
+  const first = s.firstFrameMs;
+  check(s.model.name === "mnist" && /model=mnist/.test(s.hash) && s.objective[s.objective.length - 1] > s.objective[0],
+    "no hash: the page renders the bundled MNIST classifier and its objective rises",
+    JSON.stringify({ model: s.model, hash: s.hash, o: s.objective.slice(0, 1).concat(s.objective.slice(-1)) }));
+  console.log(`      default (${s.hash}): first frame ${(first / 1000).toFixed(2)} s after navigation; ${s.stepsPerSec.toFixed(2)} steps/s at 128 px; ${s.adapter}`);
+  const grey = await page.screenshot({ clip: await cellBox(page) }).then((png) => page.evaluate(async (b64) => {
+    const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+    const c = new OffscreenCanvas(img.width, img.height).getContext("2d");
+    c.drawImage(img, 0, 0);
+    const d = c.getImageData(0, 0, img.width, img.height).data;
+    let worst = 0, s = 0, s2 = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      worst = Math.max(worst, Math.abs(d[i] - d[i + 1]), Math.abs(d[i] - d[i + 2]));
+      s += d[i]; s2 += d[i] * d[i];
+    }
+    const n = d.length / 4;
+    return { worst, std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) };
+  }, png.toString("base64")));
+  check(grey.worst <= 2 && grey.std > 8, "no hash: the canvas shows a grey image, not a blank", JSON.stringify(grey));
+  const m = /objective=([\w./]+):(\d+)/.exec(s.hash);
+  await waitExamples(page, m[1], +m[2]);
+  let ex = await examplesMatch(page, m[1], +m[2]);
+  check(ex.visible && ex.tiles === 9 && ex.k === 9 && ex.bad.length === 0, `examples: ${m[1]}:${m[2]} shows the 9 tiles examples.json lists`, JSON.stringify(ex));
+  await page.screenshot({ path: join(artifacts, "site-mnist-default.png") });
+
+  await go(page, "#model=mnist&objective=logit:3&steps=64&seed=1");
+  s = await until(page, (s) => s.steps === 64 && s.step >= 64 && !s.running, "mnist logit:3", log);
+  const o = s.objective;
+  check(o.length === 64 && o[63] > o[0] + 1, "#model=mnist&objective=logit:3&steps=64&seed=1: the logit rises", `${o[0]} -> ${o[63]}`);
+  await waitExamples(page, "logits", 3);
+  ex = await examplesMatch(page, "logits", 3);
+  check(ex.visible && ex.tiles === 9 && ex.bad.length === 0, "examples: the panel follows the unit (logits:3)", JSON.stringify(ex));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(artifacts, "site-mnist-logit3.png") });
+}
+
+// Pixel AM, DGN-AM and PPGN side by side on MNIST class 3: three images,
+// DGN-AM's objective rises; the class-term toggle and the ε sliders
+// (from the keyboard) restart the comparison and land in the state and
+// the link.
+async function testMethods(page, log) {
+  const steps = 24;
+  await go(page, `#model=mnist&view=methods&objective=logsoftmax:3&steps=${steps}&seed=1`);
+  let s = await until(page, (s) => s.view === "methods" && s.steps === steps && s.step >= steps && !s.running, "methods", log);
+  const c = s.methods && s.methods.curves;
+  check(s.methods && s.methods.kind === "logsoftmax" && s.methods.class === 3 && ["pixel", "dgn", "ppgn"].every((k) => c[k].length === steps),
+    "methods: three renders of logsoftmax:3, each with its curve", JSON.stringify(s.methods && { ...s.methods, curves: Object.keys(c || {}) }));
+  const d = c.dgn;
+  check(d[steps - 1] > d[0], "methods: DGN-AM's objective rises", `${d[0]} -> ${d[steps - 1]}`);
+  console.log(`      logsoftmax:3 after ${steps} steps: pixel ${c.pixel[steps - 1].toFixed(3)}, DGN-AM ${d[0].toFixed(3)} -> ${d[steps - 1].toFixed(3)}, PPGN ${c.ppgn[steps - 1].toFixed(3)}`);
+  await page.waitForTimeout(300);
+  const stats = [];
+  for (let i = 0; i < 3; i++) stats.push(await pixels(page, await cellBox(page, i), join(artifacts, `site-methods-cell${i}.png`)));
+  const captions = await page.locator("#cells .caption b").allInnerTexts();
+  check(stats.every((p) => p.std > 4) && captions.join(",") === "Pixel AM,DGN-AM,PPGN", "methods: three labelled images side by side",
+    JSON.stringify({ stats, captions }));
+  await page.screenshot({ path: join(artifacts, "site-methods.png") });
+  // The toggle: softmax.
+  await page.locator("#m-term label", { hasText: /^softmax$/ }).click();
+  s = await until(page, (s) => s.methods && s.methods.kind === "softmax", "methods: toggle to softmax", log);
+  check(/objective=softmax:3/.test(s.hash), "methods: the class-term toggle switches the objective to softmax:3", s.hash);
+  // A slider from the keyboard.
+  await page.focus("#eps2");
+  await page.keyboard.press("ArrowRight");
+  s = await until(page, (s) => s.methods && s.methods.eps2 !== 10, "methods: ε2 from the keyboard", log);
+  const label = await page.locator("label[for=eps2]").innerText();
+  check(s.methods.eps2 === 10.5 && /eps2=10.5/.test(s.hash) && /ε2/.test(label) && /10\.5/.test(label),
+    "methods: the ε2 slider moves with the keyboard, and the link keeps it", JSON.stringify({ eps2: s.methods.eps2, hash: s.hash, label }));
 }
 
 // (c) Embed mode, then (e) the same page reloaded with the network off.
@@ -334,7 +452,7 @@ async function main() {
       skip("this Chromium has no WebGPU adapter");
       return;
     }
-    for (const [names, t] of [[["example", "bad", "gallery", "lost"], testOnePage], [["embed"], testEmbedOffline], [["nowebgpu"], testNoWebGPU]]) {
+    for (const [names, t] of [[["mnist", "methods"], testMNIST], [["example", "bad", "gallery", "lost"], testOnePage], [["embed"], testEmbedOffline], [["nowebgpu"], testNoWebGPU]]) {
       if (!names.some(wanted)) continue;
       const t0 = Date.now();
       try {

@@ -20,8 +20,21 @@ func Grid(n int, w, h, gap float64) []Rect {
 			bestSide, bestCols = side, cols
 		}
 	}
-	side := math.Max(bestSide, 1)
-	cols := bestCols
+	return place(n, bestCols, bestSide, w, h, gap)
+}
+
+// Row lays n square cells out in one row, as large as they fit, centred
+// (the methods view's side-by-side images).
+func Row(n int, w, h, gap float64) []Rect {
+	if n <= 0 || w <= 0 || h <= 0 {
+		return nil
+	}
+	return place(n, n, math.Min((w-gap*float64(n-1))/float64(n), h), w, h, gap)
+}
+
+// place centres n cells of the given side in rows of cols.
+func place(n, cols int, side, w, h, gap float64) []Rect {
+	side = math.Max(side, 1)
 	rows := (n + cols - 1) / cols
 	x0 := (w - (float64(cols)*side + gap*float64(cols-1))) / 2
 	y0 := (h - (float64(rows)*side + gap*float64(rows-1))) / 2

@@ -20,6 +20,7 @@ const (
 	MaxSize  = 1024
 	MaxBatch = 64
 	MaxLR    = 10
+	MaxEps   = 1000
 )
 
 // State is everything that determines what the page shows: opening a link
@@ -38,19 +39,26 @@ type State struct {
 	LR         float64
 	Param      string // fft or pixel
 	Transforms string // lucid, none or jitter:N
-	// View is "image" (the render) or "gallery" (a whole layer as a grid).
+	// View is "image" (the render), "gallery" (a whole layer as a grid) or
+	// "methods" (one class by pixel AM, DGN-AM and PPGN side by side, for
+	// a model that ships a generator; the objective is logit:K, softmax:K
+	// or logsoftmax:K).
 	View     string
 	Layer    string // gallery: the layer
 	Channels string // gallery: "all", "0-7", "0,3,9"
-	Embed    bool   // the image alone, no controls
+	// Eps1, Eps2, Eps3 are PPGN's step sizes (methods view): prior,
+	// class, noise (am.Langevin).
+	Eps1, Eps2, Eps3 float64
+	Embed            bool // the image alone, no controls
 }
 
 // Defaults is the state of a page opened without a hash (Lucid's render_vis
 // settings; the model and objective are filled in from the zoo).
 func Defaults() State {
 	d := am.Defaults()
+	_, eps := am.DefaultCode()
 	return State{Steps: d.Steps, Size: d.Size, Batch: 1, LR: d.LR, Param: d.Param, Transforms: d.Transforms,
-		View: "image", Channels: "all"}
+		View: "image", Channels: "all", Eps1: eps.Eps1, Eps2: eps.Eps2, Eps3: eps.Eps3}
 }
 
 // KeyError is a bad value in the hash, naming the key.
@@ -66,7 +74,7 @@ func (e *KeyError) Error() string {
 }
 
 // Keys are the hash keys, in the order Encode writes them.
-var Keys = []string{"model", "url", "objective", "steps", "size", "batch", "seed", "lr", "param", "transforms", "view", "layer", "channels", "embed"}
+var Keys = []string{"model", "url", "objective", "steps", "size", "batch", "seed", "lr", "param", "transforms", "view", "layer", "channels", "eps1", "eps2", "eps3", "embed"}
 
 // Parse reads a URL hash ("#model=…&objective=…", the '#' optional) over
 // the defaults d. Values are percent-decoded; '+' stays '+' (objective
@@ -187,10 +195,16 @@ func (s *State) set(key, val string, hasValue bool) error {
 		}
 		s.Transforms = val
 	case "view":
-		if val != "image" && val != "gallery" {
-			return bad("want image or gallery")
+		if val != "image" && val != "gallery" && val != "methods" {
+			return bad("want image, gallery or methods")
 		}
 		s.View = val
+	case "eps1", "eps2", "eps3":
+		e, err := strconv.ParseFloat(val, 64)
+		if err != nil || !(e >= 0 && e <= MaxEps) {
+			return bad("want a step size from 0 to %g", float64(MaxEps))
+		}
+		*map[string]*float64{"eps1": &s.Eps1, "eps2": &s.Eps2, "eps3": &s.Eps3}[key] = e
 	case "layer":
 		if val == "" || strings.IndexFunc(val, func(r rune) bool { return !isNameRune(r) }) >= 0 {
 			return bad("want a layer name (letters, digits, '_', '.', '/')")
@@ -236,7 +250,31 @@ func (s State) Check() error {
 	if s.View == "gallery" && s.Layer == "" && len(s.Objectives) == 0 {
 		return &KeyError{Key: "layer", Msg: "the gallery needs a layer (layer=NAME)"}
 	}
+	if s.View == "methods" && len(s.Objectives) > 0 {
+		if _, _, err := s.MethodsClass(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// MethodsClass is the class term the methods view renders: its kind
+// (logit, softmax or logsoftmax) and class.
+func (s State) MethodsClass() (kind string, class int, err error) {
+	bad := &KeyError{Key: "objective", Value: strings.Join(s.Objectives, ";"),
+		Msg: "the methods view compares pixel AM, DGN-AM and PPGN on one class: want logit:K, softmax:K or logsoftmax:K"}
+	if len(s.Objectives) != 1 {
+		return "", 0, bad
+	}
+	o, err := am.ParseObjective(s.Objectives[0], nil)
+	if err != nil || len(o.Terms) != 1 || o.Terms[0].Weight != 1 {
+		return "", 0, bad
+	}
+	switch t := o.Terms[0]; t.Kind {
+	case am.KindLogit, am.KindSoftmax, am.KindLogSoftmax:
+		return t.Kind.String(), t.Class, nil
+	}
+	return "", 0, bad
 }
 
 // ParseChannels reads a channel list for a layer of n channels: "all",
@@ -301,6 +339,10 @@ func (s State) Values(d State) [][2]string {
 		add("layer", s.Layer, "")
 		add("channels", s.Channels, d.Channels)
 	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	add("eps1", f(s.Eps1), f(d.Eps1))
+	add("eps2", f(s.Eps2), f(d.Eps2))
+	add("eps3", f(s.Eps3), f(d.Eps3))
 	if s.Embed {
 		out = append(out, [2]string{"embed", ""})
 	}

@@ -44,6 +44,12 @@ func TestParseErrors(t *testing.T) {
 		{"layer=a%20b", "layer=a b: want a layer name"},
 		{"embed=yes", "embed=yes: want embed"},
 		{"objective=%zz", "objective=%zz: bad percent-encoding"},
+		{"eps2=-1", "eps2=-1: want a step size from 0 to 1000"},
+		{"eps1=x", "eps1=x: want a step size"},
+		{"view=methods&objective=conv1:3", "objective=conv1:3: the methods view compares pixel AM, DGN-AM and PPGN on one class"},
+		{"view=methods&objective=logit:1;logit:2", "objective=logit:1;logit:2: the methods view"},
+		{"view=methods&objective=2*logit:1", "objective=2*logit:1: the methods view"},
+		{"view=list", "view=list: want image, gallery or methods"},
 	} {
 		_, err := Parse(tc.hash, Defaults())
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
@@ -58,6 +64,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 		"model=mobilenet_v1_0.75_224&objective=conv_pw_9_relu:5&steps=64&seed=1",
 		"model=m&objective=0.5*conv_pw_7_relu:12-conv_pw_7_relu:3;logsoftmax:9&size=64&lr=0.1&param=pixel&transforms=jitter:4",
 		"model=m&url=https://example.com/a%20b/&objective=c:1&batch=4&view=gallery&layer=c&channels=0-7,9&embed",
+		"model=mnist&objective=softmax:3&steps=32&view=methods&eps1=0.05&eps2=20&eps3=0",
 	} {
 		s, err := Parse(hash, d)
 		if err != nil {
@@ -169,6 +176,50 @@ func TestGrid(t *testing.T) {
 		}
 		if float64(cols) != tc.cols {
 			t.Errorf("Grid(%d, %g, %g): %d columns, want %g", tc.n, tc.w, tc.h, cols, tc.cols)
+		}
+	}
+}
+
+func TestMethodsClass(t *testing.T) {
+	for _, tc := range []struct {
+		hash, kind string
+		class      int
+	}{
+		{"view=methods&objective=logsoftmax:3", "logsoftmax", 3},
+		{"view=methods&objective=logit:0", "logit", 0},
+		{"view=methods&objective=softmax:9", "softmax", 9},
+	} {
+		s, err := Parse(tc.hash, Defaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, c, err := s.MethodsClass()
+		if err != nil || k != tc.kind || c != tc.class {
+			t.Errorf("%s: %q %d %v, want %q %d", tc.hash, k, c, err, tc.kind, tc.class)
+		}
+		if s.Eps1 != 0.2 || s.Eps2 != 10 || s.Eps3 != 0.7 {
+			t.Errorf("%s: step sizes %v %v %v, want am.DefaultCode's 0.2 10 0.7", tc.hash, s.Eps1, s.Eps2, s.Eps3)
+		}
+	}
+}
+
+func TestRow(t *testing.T) {
+	for _, tc := range []struct {
+		n         int
+		w, h, gap float64
+		side      float64
+	}{
+		{3, 606, 600, 3, 200},
+		{3, 900, 100, 6, 100},
+	} {
+		g := Row(tc.n, tc.w, tc.h, tc.gap)
+		if len(g) != tc.n || g[0].W != tc.side {
+			t.Fatalf("Row(%d, %g, %g): %+v, want side %g", tc.n, tc.w, tc.h, g, tc.side)
+		}
+		for i, r := range g {
+			if r.Y != g[0].Y || r.X < 0 || r.X+r.W > tc.w+1e-9 || i > 0 && r.X < g[i-1].X+g[i-1].W+tc.gap-1e-9 {
+				t.Errorf("Row(%d, %g, %g): cell %d %+v not in one row inside the area", tc.n, tc.w, tc.h, i, r)
+			}
 		}
 	}
 }
