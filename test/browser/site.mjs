@@ -373,8 +373,11 @@ async function testBadHashes(page, log) {
 // A lost GPU device is reopened and the run restarted.
 async function testLostDevice(page, log) {
   // Long enough that the device is lost mid-run on an idle machine too (a
-  // 12-step run could end before the poll saw step 2).
-  const steps = 120;
+  // 12-step run could end before the poll saw step 2). The program asks the
+  // page about its own device only (a late lost promise of an old device
+  // cannot mark the new one) and waits for the promise after a failed
+  // call, so the recovery does not race the run.
+  const steps = 60;
   await go(page, `#model=${model}&objective=conv_pw_3_relu:1&steps=${steps}&size=32&seed=3`);
   // This run, not the previous one: its step count, running, past step 2.
   await until(page, (s) => s.running && s.steps === steps && s.step >= 2, "lost device: first steps", log);
