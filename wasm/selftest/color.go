@@ -39,5 +39,29 @@ func colorChecks() []check {
 			}},
 		)
 	}
+	// A grey image (one channel): the sigmoid alone.
+	sig := ref.Act{Kind: ref.ActSigmoid}
+	sh := gpu.ColorShape{N: 2, H: 28, W: 28, C: 1}
+	dims, n := nhwcDims(sh.N, sh.H, sh.W, 1), sh.N*sh.H*sh.W
+	cs = append(cs,
+		kernelCheck("ToRGB grey forward", dims, []int{n}, n, func(d *gpu.Device, in []*gpu.Buffer, out *gpu.Buffer) (gpu.Op, error) {
+			return d.ToRGB(sh, in[0], out)
+		}, func(v [][]float64) []float64 { return ref.Activate(sig, v[0]) }),
+		check{"ToRGB grey backward", dims, n, func(ctx context.Context, s *session) ([]float32, []float64, error) {
+			t := make([]float64, n)
+			for i := range t {
+				t[i] = s.rng.NormFloat64()
+			}
+			y, _ := s.vals(ref.Activate(sig, t))
+			dy, dyv := s.in(n)
+			dt := s.out(n)
+			if s.err != nil {
+				return nil, nil, s.err
+			}
+			op, err := s.d.ToRGBBackward(sh, y, dy, dt)
+			got, err := s.run(ctx, op, err, dt)
+			return got, ref.ActivateBackward(sig, t, dyv), err
+		}},
+	)
 	return cs
 }
