@@ -166,6 +166,7 @@
     $("progress").setAttribute("aria-valuenow", String(pct));
     if (s.hash !== lastHash) { lastHash = s.hash; syncControls(); }
     $("embed-link").href = "embed.html#" + (s.hash || "");
+    $("curve-title").textContent = s.view === "methods" ? "Objective — pixel AM" : "Objective";
     updateCaptions();
   }
   let lastHash = null;

@@ -495,6 +495,7 @@ func (r *runner) config(s app.State) am.Config {
 // engine is what a render needs of am's GPU and CPU renderers.
 type engine interface {
 	Step() error
+	Size() int
 	Images(ctx context.Context) ([]float32, error)
 	Objectives(ctx context.Context) ([][]float64, error)
 	Release()
@@ -624,7 +625,7 @@ func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches
 		if time.Since(lastFrame) >= 200*time.Millisecond || i == s.Steps {
 			lastFrame = time.Now()
 			var err error
-			if n, err = r.frame(ctx, engines, first); err != nil {
+			if n, err = r.frame(ctx, s, engines, first); err != nil {
 				return err
 			}
 			r.rate = float64(i) / (time.Since(start) - paused).Seconds()
@@ -639,8 +640,9 @@ func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches
 }
 
 // runMethods renders the state's class with pixel AM (the state's
-// parameterisation and transforms), DGN-AM and PPGN side by side, all at
-// the size of the generator's images.
+// parameterisation, transforms and size), DGN-AM and PPGN side by side;
+// the generator's images are shown enlarged to the same size, pixel for
+// pixel.
 func (r *runner) runMethods(s app.State) error {
 	if r.model.desc.Generator == "" {
 		return &app.KeyError{Key: "view", Value: "methods", Msg: fmt.Sprintf("%s ships no generator, which DGN-AM and PPGN need (the bundled mnist and fashion models do)", r.model.plan.Model.Name)}
@@ -665,15 +667,16 @@ func (r *runner) runMethods(s app.State) error {
 	if err != nil {
 		return err
 	}
-	size := out.Shape[0]
+	if out.Shape[0] > s.Size {
+		return &app.KeyError{Key: "size", Value: fmt.Sprint(s.Size), Msg: fmt.Sprintf("the generator's images are %d px: the methods view needs size ≥ %d", out.Shape[0], out.Shape[0])}
+	}
 	pixel := r.config(s)
-	pixel.Size = size
 	dgn := pixel
 	dgn.Param, dgn.Code = "dgn", code
 	ppgn := dgn
 	ppgn.Param, ppgn.Langevin = "ppgn", am.Langevin{Eps1: s.Eps1, Eps2: s.Eps2, Eps3: s.Eps3}
 	names := []string{"Pixel AM", "DGN-AM", "PPGN"}
-	r.view.reset("methods", size, names, nil)
+	r.view.reset("methods", s.Size, names, nil)
 	r.cellsTotal = len(names)
 	var engines []engine
 	defer func() {
@@ -694,7 +697,7 @@ func (r *runner) runMethods(s app.State) error {
 // frame reads back the images and the objective curves of the engines,
 // whose images are cells first.. in order; it returns how many images
 // they hold.
-func (r *runner) frame(ctx context.Context, engines []engine, first int) (int, error) {
+func (r *runner) frame(ctx context.Context, s app.State, engines []engine, first int) (int, error) {
 	off := first
 	var curves [][]float64
 	for _, rd := range engines {
@@ -705,6 +708,9 @@ func (r *runner) frame(ctx context.Context, engines []engine, first int) (int, e
 		c, err := rd.Objectives(ctx)
 		if err != nil {
 			return 0, err
+		}
+		if n := rd.Size(); n != s.Size {
+			imgs = app.Enlarge(imgs, len(c), n, s.Size)
 		}
 		r.view.setImages(off, imgs)
 		off += len(c)

@@ -223,3 +223,28 @@ func TestRow(t *testing.T) {
 		}
 	}
 }
+
+func TestEnlarge(t *testing.T) {
+	// Two 2×2 images, pixel p of image i holding (i, p, 0.5).
+	px := make([]float32, 2*2*2*3)
+	for i := range 2 {
+		for p := range 4 {
+			copy(px[(i*4+p)*3:], []float32{float32(i), float32(p), 0.5})
+		}
+	}
+	out := Enlarge(px, 2, 2, 5)
+	if len(out) != 2*5*5*3 {
+		t.Fatalf("%d values, want %d", len(out), 2*5*5*3)
+	}
+	for i := range 2 {
+		for y := range 5 {
+			for x := range 5 {
+				want := []float32{float32(i), float32(y*2/5*2 + x*2/5), 0.5}
+				got := out[((i*5+y)*5+x)*3:][:3]
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("image %d pixel (%d, %d) = %v, want %v", i, x, y, got, want)
+				}
+			}
+		}
+	}
+}
