@@ -398,6 +398,11 @@ async function testNoWebGPU(context) {
   const panel = await page.locator("#panel").isVisible();
   check(/WebGPU/.test(shown) && s.backend === "none" && panel, "without WebGPU: a clear message, the page stays usable", shown.slice(0, 120));
   await page.screenshot({ path: join(artifacts, "site-no-webgpu.png") });
+  // A small model renders on the CPU fallback (gpu/ref in the wasm).
+  await go(page, "#model=mnist&objective=logit:3&steps=6&size=32&seed=1");
+  const c = await until(page, (s) => s.steps === 6 && s.step >= 6 && !s.running, "no WebGPU: MNIST on the CPU", log);
+  check(c.backend === "cpu" && /No WebGPU/.test(c.notice) && c.objective[5] > c.objective[0], "without WebGPU: the bundled MNIST renders on the CPU fallback",
+    JSON.stringify({ backend: c.backend, notice: c.notice, o: [c.objective[0], c.objective[5]] }));
   await page.close();
 }
 
