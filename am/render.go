@@ -759,10 +759,7 @@ func (r *Engine[Buf, Op]) prepareOptimizer() error {
 		return err
 	}
 	r.update = []Op{r.opt.Op()}
-	// The state starts at zero, written from the host (a command buffer
-	// holding only buffer clears is not reliable on gogpu v0.34.5).
-	zeros := make([]float32, r.paramLen)
-	return firstErr(be.Write(m, zeros), be.Write(v, zeros))
+	return nil // the state starts at zero: Alloc zeroes
 }
 
 // centreWeights is the centre bias's Gaussian weight of every value of a

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gogpu/gputypes"
 	"github.com/gogpu/wgpu"
@@ -38,6 +39,13 @@ type Options struct {
 	// Backend restricts the native backend: "" (Vulkan, Metal or DX12, the
 	// platform's primary API), "vulkan" or "gl". Ignored in the browser.
 	Backend string
+	// Picks, if set, keeps the tuner's picks between runs (the browser
+	// keeps them in localStorage: see LocalStorage). Pick reads it before
+	// running trials and writes what they measured.
+	Picks PickCache
+	// Retune makes Pick measure every family on first use even where a
+	// preset (Presets) or a kept pick exists, and keep the new pick.
+	Retune bool
 }
 
 // Device is an open GPU device with its pipeline cache.
@@ -58,8 +66,11 @@ type Device struct {
 	lost      error
 	closeOnce sync.Once
 
-	tuneMu sync.Mutex
-	tuning map[string][]Measurement
+	tuneMu   sync.Mutex
+	tuning   map[string][]Measurement
+	pickedBy map[string]string // family → "preset", "kept" or "measured"
+	picks    PickCache
+	retune   bool
 
 	syncMu  sync.Mutex
 	syncBuf *Buffer
@@ -68,6 +79,41 @@ type Device struct {
 	// allocated counts the bytes of live buffers made through the device
 	// (storage, read-back staging and uniform), for Allocated.
 	allocated atomic.Int64
+
+	// zeroFilled: new buffers read as zeros (WebGPU in the browser).
+	zeroFilled bool
+	// lazyPipelines: a kernel's shader module and pipeline are made when
+	// a command buffer first records it, not when it is prepared. In the
+	// browser the GPU process compiles pipelines in the order they are
+	// made, and a submission waits for those made before it: made lazily,
+	// the first image waits only for its own few pipelines, not for the
+	// whole network's.
+	lazyPipelines bool
+
+	// setup counts what preparing work cost (SetupCost).
+	compiled, compileNs, tuneNs, trials atomic.Int64
+}
+
+// SetupCost is what a device has spent preparing work so far: pipelines
+// compiled and the tuner's trials. Page-load figures break down by it.
+type SetupCost struct {
+	// Kernels is the number of compute pipelines compiled.
+	Kernels int
+	// Compile is the time spent in the calls that compile them. Natively
+	// that is the whole compilation; in the browser only its issue: the
+	// browser compiles in its GPU process, and the first submission that
+	// uses a pipeline waits for it.
+	Compile time.Duration
+	// Tune is the time the tuner spent measuring variants (their
+	// pipelines' compilation included), over Trials variants.
+	Tune   time.Duration
+	Trials int
+}
+
+// SetupCost returns the device's setup cost so far.
+func (d *Device) SetupCost() SetupCost {
+	return SetupCost{Kernels: int(d.compiled.Load()), Compile: time.Duration(d.compileNs.Load()),
+		Tune: time.Duration(d.tuneNs.Load()), Trials: int(d.trials.Load())}
 }
 
 // Allocated returns the bytes of GPU buffers this device has made and not
@@ -131,7 +177,7 @@ func (d *Device) Variants() map[string]string {
 	return out
 }
 
-func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter) (*Device, error) {
+func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter, opts Options) (*Device, error) {
 	limits := ad.Limits()
 	dev, err := ad.RequestDevice(&wgpu.DeviceDescriptor{
 		Label:          "hubel",
@@ -149,6 +195,9 @@ func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter) (*Device, error) {
 		kernels:  map[string]*Kernel{},
 		variants: map[string]string{},
 		tuning:   map[string][]Measurement{},
+		pickedBy: map[string]string{},
+		picks:    opts.Picks,
+		retune:   opts.Retune,
 	}
 	return d, nil
 }

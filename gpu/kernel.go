@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gogpu/gputypes"
 	"github.com/gogpu/wgpu"
@@ -89,10 +91,16 @@ func (s KernelSpec) source() (string, error) {
 // Kernel is a compiled compute pipeline with its explicit bind group layout.
 type Kernel struct {
 	spec     KernelSpec
+	d        *Device
 	module   *wgpu.ShaderModule
 	bgl      *wgpu.BindGroupLayout
 	layout   *wgpu.PipelineLayout
 	pipeline *wgpu.ComputePipeline
+	// lazy: the shader module and pipeline are made on first record
+	// (see Device.lazyPipelines); once guards that.
+	lazy bool
+	once sync.Once
+	err  error
 }
 
 // Name identifies the kernel in errors and profiles.
@@ -142,14 +150,10 @@ func (d *Device) compile(spec KernelSpec) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Kernel{spec: spec}
+	k := &Kernel{spec: spec, d: d, lazy: d.lazyPipelines}
 	fail := func(what string, err error) (*Kernel, error) {
 		k.release()
 		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	k.module, err = d.dev.CreateShaderModule(&wgpu.ShaderModuleDescriptor{Label: spec.File, WGSL: src})
-	if err != nil {
-		return fail("compile WGSL", err)
 	}
 	entries := []gputypes.BindGroupLayoutEntry{{
 		Binding:    0,
@@ -175,13 +179,50 @@ func (d *Device) compile(spec KernelSpec) (*Kernel, error) {
 	if err != nil {
 		return fail("pipeline layout", err)
 	}
-	k.pipeline, err = d.dev.CreateComputePipeline(&wgpu.ComputePipelineDescriptor{
-		Label: spec.Entry, Layout: k.layout, Module: k.module, EntryPoint: spec.Entry,
-	})
-	if err != nil {
-		return fail("compute pipeline", err)
+	if k.lazy {
+		return k, nil
+	}
+	if err := k.build(src); err != nil {
+		return fail("compile", err)
 	}
 	return k, nil
+}
+
+// build makes the kernel's shader module and pipeline from its source.
+func (k *Kernel) build(src string) error {
+	t0 := time.Now()
+	defer func() {
+		k.d.compileNs.Add(int64(time.Since(t0)))
+		k.d.compiled.Add(1)
+	}()
+	var err error
+	k.module, err = k.d.dev.CreateShaderModule(&wgpu.ShaderModuleDescriptor{Label: k.spec.File, WGSL: src})
+	if err != nil {
+		return fmt.Errorf("compile WGSL: %w", err)
+	}
+	k.pipeline, err = k.d.dev.CreateComputePipeline(&wgpu.ComputePipelineDescriptor{
+		Label: k.spec.Entry, Layout: k.layout, Module: k.module, EntryPoint: k.spec.Entry,
+	})
+	if err != nil {
+		return fmt.Errorf("compute pipeline: %w", err)
+	}
+	return nil
+}
+
+// ready returns the kernel's pipeline, making it first if it is lazy.
+func (k *Kernel) ready() (*wgpu.ComputePipeline, error) {
+	if k.lazy {
+		k.once.Do(func() {
+			src, err := k.spec.source()
+			if err == nil {
+				err = k.build(src)
+			}
+			if err != nil {
+				k.err = k.d.checkErr(fmt.Errorf("gpu: kernel %s: %w", k.Name(), err))
+			}
+		})
+	}
+	return k.pipeline, k.err
 }
 
 // Params is the uniform block of one dispatch: u32 words, floats bit-cast.
@@ -322,3 +363,15 @@ func Groups1D(n, wg int) [3]uint32 {
 
 // Ceil returns ceil(a/b) for positive ints.
 func Ceil(a, b int) int { return (a + b - 1) / b }
+
+// KernelNames lists the pipelines compiled on d so far, by Kernel.Name.
+func (d *Device) KernelNames() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]string, 0, len(d.kernels))
+	for k := range d.kernels {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

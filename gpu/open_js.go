@@ -28,13 +28,15 @@ func Open(opts Options) (*Device, error) {
 		inst.Release()
 		return nil, fmt.Errorf("%w: requestAdapter: %v", ErrNoAdapter, err)
 	}
-	d, err := newDevice(inst, ad)
+	d, err := newDevice(inst, ad, opts)
 	if err != nil {
 		ad.Release()
 		inst.Release()
 		return nil, err
 	}
 	d.Adapter = browserAdapterName()
+	d.zeroFilled = true // WebGPU zero-fills new buffers (spec, "Buffer creation")
+	d.lazyPipelines = true
 	return d, nil
 }
 

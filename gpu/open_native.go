@@ -45,7 +45,7 @@ func Open(opts Options) (*Device, error) {
 		inst.Release()
 		return nil, fmt.Errorf("%w: adapter %q is gogpu's software backend, which ignores workgroup barriers and gives wrong answers for tiled kernels; install a Vulkan driver (Debian: mesa-vulkan-drivers libvulkan1)", ErrNoAdapter, info.Name)
 	}
-	d, err := newDevice(inst, ad)
+	d, err := newDevice(inst, ad, opts)
 	if err != nil {
 		ad.Release()
 		inst.Release()

@@ -84,7 +84,12 @@ func (r *Recorder) dispatch(x *Dispatch) {
 			return
 		}
 	}
-	r.pass.SetPipeline(x.k.pipeline)
+	pl, err := x.k.ready()
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.pass.SetPipeline(pl)
 	r.pass.SetBindGroup(0, x.bg, nil)
 	r.pass.Dispatch(x.Groups[0], x.Groups[1], x.Groups[2])
 	r.n++

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,8 +44,35 @@ type Measurement struct {
 	Err     error
 }
 
-// Pick returns the variant of family fam to use on d, measuring the
-// variants on first use (or returning the one forced by SetVariant).
+// Presets are the tuner's picks on adapters measured while hubel was
+// developed, by Device.Adapter and family. On these adapters Pick uses them
+// without trials (unless Options.Retune), which saves the trials' pipeline
+// compilation at start: on SwiftShader, the browser's CPU adapter, 14
+// trial variants cost 12 s of a 25 s page load. Only exact adapter names
+// are listed: a real GPU's name ("nvidia ampere") covers many chips.
+var Presets = map[string]map[string]string{
+	// Debian Chromium 156, SwiftShader WebGPU (docs/speed.md: trials of
+	// 26 Nov 2026 on the project's 2-core machine).
+	"google swiftshader [WebGPU]": {"gemm": GEMMReg8x8, "depthwise": DepthwiseReg8x8, "conv2d": ConvReg8x16},
+}
+
+// PickCache keeps the tuner's picks between runs, by a key naming the
+// adapter, the family and its variants (so that a new variant list
+// measures again).
+type PickCache interface {
+	Get(key string) string // "" if none
+	Set(key, variant string)
+}
+
+// pickKey is the PickCache key of family t on d.
+func (d *Device) pickKey(t Tuner) string {
+	return d.Adapter + "|" + t.Family + "|" + strings.Join(t.Variants, ",")
+}
+
+// Pick returns the variant of family fam to use on d: the one forced by
+// SetVariant, else (unless Options.Retune) the adapter's preset or the
+// pick kept in Options.Picks, else the fastest in a trial of every variant
+// (kept in Options.Picks).
 func (d *Device) Pick(fam string) (string, error) {
 	if v := d.Variant(fam); v != "" {
 		return v, nil
@@ -54,16 +82,36 @@ func (d *Device) Pick(fam string) (string, error) {
 	if v := d.Variant(fam); v != "" {
 		return v, nil
 	}
+	tunersMu.Lock()
+	t, ok := tuners[fam]
+	tunersMu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("gpu: no tuner for kernel family %q", fam)
+	}
+	set := func(v, by string, ms []Measurement) string {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.variants[fam], d.pickedBy[fam], d.tuning[fam] = v, by, ms
+		return v
+	}
+	if !d.retune {
+		if v := Presets[d.Adapter][fam]; slices.Contains(t.Variants, v) {
+			return set(v, "preset", nil), nil
+		}
+		if d.picks != nil {
+			if v := d.picks.Get(d.pickKey(t)); slices.Contains(t.Variants, v) {
+				return set(v, "kept", nil), nil
+			}
+		}
+	}
 	ms, err := d.Tune(fam)
 	if err != nil {
 		return "", err
 	}
-	best := ms[0]
-	d.mu.Lock()
-	d.variants[fam] = best.Variant
-	d.tuning[fam] = ms
-	d.mu.Unlock()
-	return best.Variant, nil
+	if d.picks != nil {
+		d.picks.Set(d.pickKey(t), ms[0].Variant)
+	}
+	return set(ms[0].Variant, "measured", ms), nil
 }
 
 // Tune measures every variant of fam on d and returns them fastest first.
@@ -76,8 +124,11 @@ func (d *Device) Tune(fam string) ([]Measurement, error) {
 	if !ok {
 		return nil, fmt.Errorf("gpu: no tuner for kernel family %q", fam)
 	}
+	t0 := time.Now()
+	defer func() { d.tuneNs.Add(int64(time.Since(t0))) }()
 	var ms []Measurement
 	for _, v := range t.Variants {
+		d.trials.Add(1)
 		m := Measurement{Variant: v}
 		op, free, err := t.Trial(d, v)
 		if err == nil {
@@ -110,7 +161,7 @@ func (d *Device) TuningReport() string {
 	sort.Strings(fams)
 	var b strings.Builder
 	for _, f := range fams {
-		fmt.Fprintf(&b, "%s on %s: picked %s;", f, d.Adapter, d.variants[f])
+		fmt.Fprintf(&b, "%s on %s: picked %s (%s);", f, d.Adapter, d.variants[f], d.pickedBy[f])
 		for _, m := range d.tuning[f] {
 			if m.Err != nil {
 				fmt.Fprintf(&b, " %s failed (%v);", m.Variant, m.Err)

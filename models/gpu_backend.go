@@ -33,12 +33,12 @@ func (g *GPU) keep(r interface{ Release() }) { g.own = append(g.own, r) }
 // buffer's contents are undefined (on lavapipe, what a released buffer
 // left), and a buffer-clear command is not reliable in gogpu v0.34.5.
 func (g *GPU) Alloc(label string, n int) (*gpu.Buffer, error) {
-	b, err := g.D.NewBuffer(label, n)
+	b, err := g.D.NewZeros(label, n)
 	if err != nil {
 		return nil, err
 	}
 	g.keep(b)
-	return b, b.Write(make([]float32, n))
+	return b, nil
 }
 
 // Const implements Backend.

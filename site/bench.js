@@ -56,6 +56,32 @@ async function loadTF(name, modelURL, layer) {
   }
 }
 
+// tfScripts loads TF.js (after hubel's first frame, so that the page-ready
+// time is hubel's own) when a TF.js side is wanted, and says so on the page
+// when it is missing; it leaves tfWanted empty then.
+async function tfScripts(tfWanted) {
+  if (!tfWanted.length) return;
+  status("loading TensorFlow.js…");
+  for (const src of ["bench/tf.min.js", "bench/tf-backend-webgpu.min.js"]) {
+    await new Promise((resolve) => {
+      const s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = () => { window.tfMissing = (window.tfMissing || []).concat(src); resolve(); };
+      document.head.appendChild(s);
+    });
+  }
+  if (window.tfMissing || typeof tf === "undefined" || !tf.findBackendFactory("webgpu")) {
+    const miss = (window.tfMissing || ["bench/tf.min.js"]).join(", ");
+    $("missing").hidden = false;
+    $("missing").textContent = `TensorFlow.js is missing from this site (${miss} did not load): install it with ` +
+      `"npm ci --prefix test/bench" and rebuild with ./build.sh. Only hubel's side runs.`;
+    res.tfMissing = miss;
+    log(`TF.js missing: ${miss}`);
+    tfWanted.length = 0;
+  }
+}
+
 // ---- drawing -------------------------------------------------------------
 
 function drawFrame(img, size) {
@@ -108,6 +134,27 @@ function fail(e) {
   publish();
 }
 
+// ---- page-ready breakdown -------------------------------------------------
+
+// readyBreakdown splits the time from navigation to the first frame (ms):
+// the scripts, the wasm (fetch, compile, start), the adapter, the model's
+// files (their fetch window, from the resource timings), model.json's
+// parsing and the weights' decoding with it, the plan (BN folded), the
+// renderer's setup (of which the tuner and the pipeline compile calls), the
+// spectrum's read-back for the TF.js sides, and the first frame (the
+// initial image: its pipelines compiled, rendered, read back, drawn); and
+// after it, the first step (the network's pipelines compiled).
+function readyBreakdown(marks, o, h1) {
+  const model = performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name));
+  const fetchMs = model.length ? Math.max(...model.map((e) => e.responseEnd)) - Math.min(...model.map((e) => e.startTime)) : 0;
+  return {
+    scripts: marks.script, wasm: marks.wasm - marks.script, adapter: o.adapterMs,
+    modelFiles: model.length, modelFetch: fetchMs, modelParse: o.loadMs - fetchMs, plan: o.lowerMs,
+    renderer: h1.rendererMs, tune: h1.cost.tuneMs, trials: h1.cost.trials, kernels: h1.cost.kernels, compileCalls: h1.cost.compileMs,
+    paramsReadback: h1.paramsMs, firstFrame: marks.frame - marks.setup, total: marks.frame, firstStepAfter: marks.step - marks.frame,
+  };
+}
+
 // ---- the run -------------------------------------------------------------
 
 async function run() {
@@ -133,38 +180,54 @@ async function run() {
   res.config = { batches, steps, reps, check, size, jitter, seed, sides, rows, layer, channels: chans, spectral, model: modelURL };
 
   const tfWanted = sides.filter((s) => s !== "hubel");
-  if (tfWanted.length && (window.tfMissing || typeof tf === "undefined" || !tf.findBackendFactory("webgpu"))) {
-    const miss = (window.tfMissing || ["bench/tf.min.js"]).join(", ");
-    $("missing").hidden = false;
-    $("missing").textContent = `TensorFlow.js is missing from this site (${miss} did not load): install it with ` +
-      `"npm ci --prefix test/bench" and rebuild with ./build.sh. Only hubel's side runs.`;
-    res.tfMissing = miss;
-    log(`TF.js missing: ${miss}`);
-    tfWanted.length = 0;
-  }
-  // Sizes of the wasm files as served (the precompressed .gz beside each).
-  for (const f of ["bench.wasm.gz", "hubel.wasm.gz"]) {
-    const h = await fetch(f, { method: "HEAD", headers: { "Accept-Encoding": "identity" } }).catch(() => null);
-    const n = h && h.ok ? Number(h.headers.get("content-length")) : 0;
-    if (n > 0) res.sizes[f] = n;
-  }
+  // Page-ready breakdown: milliseconds after navigation start at each mark.
+  const marks = res.marks = { script: performance.now() };
+  const mark = (k) => { marks[k] = performance.now(); performance.mark("hubel:" + k); };
   status("loading bench.wasm…");
+  hubelPrefetchModel(modelURL); // the model downloads while the wasm compiles
   const hb = await startWasm();
+  mark("wasm");
   status("loading MobileNet…");
-  const o = await hb.open(modelURL);
+  const o = await hb.open(modelURL, { tune: q.get("tune") === "1" });
+  mark("open");
   res.adapter = o.adapter; $("adapter").textContent = o.adapter;
-  log(`hubel: adapter ${o.adapter}; device + model in ${o.ms.toFixed(0)} ms`);
+  res.open = o;
+  log(`hubel: adapter ${o.adapter}; device + model in ${o.ms.toFixed(0)} ms (adapter ${o.adapterMs.toFixed(0)}, fetch + parse ${o.loadMs.toFixed(0)}, plan ${o.lowerMs.toFixed(0)})`);
 
   // The objective check, which also gives the first frame: batch 1,
   // `check` steps from the same spectrum and crops on every side.
   const channels = (B) => Array.from({ length: B }, (_, i) => chans[i % chans.length]);
   const cfg1 = { batch: 1, size, jitter, steps: check, layer, channels: channels(1), seed, lr: 0.05, spectral };
   const h1 = await hb.setup(cfg1);
-  const first = await hb.step(1);
+  mark("setup");
+  // The first frame: the initial image, drawn as soon as its own few
+  // pipelines are compiled (the network's are made when the first step
+  // records them).
   drawFrame(await hb.image(), size);
+  mark("frame");
   res.readyMs = performance.now();
-  $("ready").textContent = `${(res.readyMs / 1000).toFixed(2)} s after navigation (wasm, MobileNet, first step and frame)`;
-  log(`page ready ${res.readyMs.toFixed(0)} ms after navigation start`);
+  const first = await hb.step(1);
+  mark("step");
+  res.setup1 = { rendererMs: h1.rendererMs, paramsMs: h1.paramsMs, cost: h1.cost, variants: h1.variants, tuning: h1.tuning };
+  for (const l of h1.tuning.trim().split("\n")) if (l) log(`tuner: ${l}`);
+  res.ready = readyBreakdown(marks, o, h1);
+  log(`page ready: ${Object.entries(res.ready).map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(0) : v}`).join(", ")}`);
+  $("ready").textContent = `${(res.readyMs / 1000).toFixed(2)} s after navigation (wasm, MobileNet, the renderer and its first frame)`;
+  log(`page ready ${res.readyMs.toFixed(0)} ms after navigation start; first step done ${(marks.step / 1000).toFixed(2)} s after (${((marks.step - marks.frame) / 1000).toFixed(2)} s, the network's pipelines compiled)`);
+  await tfScripts(tfWanted);
+  // Sizes of the wasm files as served (the precompressed .gz beside each).
+  for (const f of ["bench.wasm.gz", "hubel.wasm.gz"]) {
+    const h = await fetch(f, { method: "HEAD", headers: { "Accept-Encoding": "identity" } }).catch(() => null);
+    const n = h && h.ok ? Number(h.headers.get("content-length")) : 0;
+    if (n > 0) res.sizes[f] = n;
+  }
+  if (q.get("stop") === "ready") { // page-ready measurements only
+    await hb.release();
+    status("done");
+    res.done = true;
+    publish();
+    return;
+  }
   status("checking that both sides optimise the same objective…");
   const rest = await hb.step(check - 1);
   log(`hubel: first step ${(first.ms / 1000).toFixed(2)} s, ${check - 1} more in ${(rest.ms / 1000).toFixed(2)} s`);

@@ -134,7 +134,9 @@ func (r *runner) openDevice() {
 		return
 	}
 	js.Global().Set("hubelDeviceLost", js.Null())
-	r.dev, r.devErr = gpu.Open(gpu.Options{})
+	// The tuner's picks come from the adapter's preset or localStorage
+	// where they exist: trials compile many pipelines at start.
+	r.dev, r.devErr = gpu.Open(gpu.Options{Picks: gpu.LocalStorage("hubel.pick.")})
 	if r.devErr != nil {
 		r.dev = nil
 		fmt.Println("hubel: no GPU:", r.devErr)
@@ -170,9 +172,9 @@ func (r *runner) handle(c cmd) {
 func (r *runner) source(rel string) models.Source {
 	u, err := r.base.Parse(rel)
 	if err != nil {
-		return fetchSource(rel)
+		return models.Fetch(rel)
 	}
-	return fetchSource(u.String())
+	return models.Fetch(u.String())
 }
 
 // start parses the state, loads the model and runs, then settles the
@@ -409,7 +411,7 @@ func (r *runner) load(s app.State) (*loaded, error) {
 		return nil, err
 	}
 	l := &loaded{key: key, plan: p, desc: desc, where: where, src: src, model: m}
-	if f, ok := src.(fetchSource); ok {
+	if f, ok := src.(models.Fetch); ok {
 		l.base = f.Where("")
 	}
 	r.cache[key] = l

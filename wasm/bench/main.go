@@ -6,7 +6,7 @@
 // runs it alternately with the same step written in TensorFlow.js:
 //
 //	window.hubelBench = {
-//	  open(modelURL)      → Promise<{adapter, ms}>
+//	  open(modelURL, {tune}) → Promise<{adapter, ms, adapterMs, loadMs, lowerMs}>
 //	  setup(config)       → Promise<{params, wf, scale, ay, bx, color, allocated}>
 //	  step(n)             → Promise<{ms, offsets: [[x, y] per image] per step}>
 //	  net(n)              → Promise<{ms}>
@@ -110,14 +110,18 @@ func (b *bench) open(args []js.Value) (any, error) {
 	}
 	t0 := time.Now()
 	if b.d == nil {
-		d, err := gpu.Open(gpu.Options{})
+		// The tuner's picks: this adapter's preset or the pick kept in
+		// localStorage, unless the page asks for trials (tune=1).
+		opts := gpu.Options{Picks: gpu.LocalStorage("hubel.pick."), Retune: len(args) > 1 && args[1].Get("tune").Truthy()}
+		d, err := gpu.Open(opts)
 		if err != nil {
 			return nil, err
 		}
 		b.d = d
 	}
+	tAdapter := time.Now()
 	ctx := context.Background()
-	src := models.URL(args[0].String())
+	src := models.Fetch(args[0].String())
 	m, err := models.Load(ctx, src)
 	if err != nil {
 		return nil, err
@@ -125,10 +129,18 @@ func (b *bench) open(args []js.Value) (any, error) {
 	if b.desc, err = models.LoadDescriptor(ctx, src, m); err != nil {
 		return nil, err
 	}
+	tLoad := time.Now()
 	if b.plan, err = models.Lower(m); err != nil {
 		return nil, err
 	}
-	return map[string]any{"adapter": b.d.Adapter, "ms": ms(time.Since(t0))}, nil
+	tLower := time.Now()
+	return map[string]any{"adapter": b.d.Adapter, "ms": ms(time.Since(t0)),
+		"adapterMs": ms(tAdapter.Sub(t0)), "loadMs": ms(tLoad.Sub(tAdapter)), "lowerMs": ms(tLower.Sub(tLoad))}, nil
+}
+
+// setupCost reports a device's setup cost for the page.
+func setupCost(c gpu.SetupCost) map[string]any {
+	return map[string]any{"kernels": c.Kernels, "compileMs": ms(c.Compile), "tuneMs": ms(c.Tune), "trials": c.Trials}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -203,6 +215,8 @@ func (b *bench) setup(args []js.Value) (any, error) {
 	}
 	b.d.SetVariant("spectral", c.spectral)
 	base := b.d.Allocated()
+	t0 := time.Now()
+	cost0 := b.d.SetupCost()
 	objs := make([]am.Objective, c.batch)
 	for i, ch := range c.channels {
 		objs[i] = am.Channel(c.layer, ch)
@@ -213,15 +227,23 @@ func (b *bench) setup(args []js.Value) (any, error) {
 		return nil, err
 	}
 	allocated := b.d.Allocated() - base
+	renderMs := ms(time.Since(t0))
+	cost := b.d.SetupCost()
+	cost.Kernels -= cost0.Kernels
+	cost.Compile -= cost0.Compile
+	cost.Tune -= cost0.Tune
+	cost.Trials -= cost0.Trials
 	if c.net {
 		if b.net, err = b.newNetwork(c); err != nil {
 			return nil, err
 		}
 	}
+	tParams := time.Now()
 	params, err := b.r.Params(context.Background())
 	if err != nil {
 		return nil, err
 	}
+	paramsMs := ms(time.Since(tParams))
 	// The renderer's Fourier parameter: decay 1, then Lucid's 1/4.
 	sh := gpu.SpectralShape{B: c.batch, C: 3, H: c.size, W: c.size, Decay: 1, OutScale: 0.25}
 	color := make([]any, 9)
@@ -230,7 +252,8 @@ func (b *bench) setup(args []js.Value) (any, error) {
 	}
 	ay, bx := sh.DFTMatrices(sh.WF())
 	return map[string]any{"params": f32JS(params), "wf": sh.WF(), "scale": f32JS(sh.FrequencyScale()),
-		"ay": f32JS(ay), "bx": f32JS(bx), "color": color, "allocated": float64(allocated)}, nil
+		"ay": f32JS(ay), "bx": f32JS(bx), "color": color, "allocated": float64(allocated),
+		"rendererMs": renderMs, "paramsMs": paramsMs, "tuning": b.d.TuningReport(), "cost": setupCost(cost), "variants": js.ValueOf(variants(b.d))}, nil
 }
 
 // newNetwork lays out the network alone for c.batch images to c.layer with
