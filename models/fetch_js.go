@@ -14,10 +14,12 @@ import (
 // folder, ending in '/'). It goes through the site's service worker, which
 // keeps the models a user loaded for offline use, and it takes files that
 // the page has already started to fetch (window.hubelPrefetch, a Map from
-// the file's URL to a Promise of its ArrayBuffer or null, filled by
+// the file's URL to a Promise of its ArrayBuffer, 404 or null, filled by
 // site/prefetch.js while the wasm loads) from there. In the browser it
 // stands in for URL, so that net/http stays out of the wasm.
 type Fetch string
+
+var errNotFound = fmt.Errorf("HTTP 404 (no such file): %w", fs.ErrNotExist)
 
 // Where implements Source.
 func (u Fetch) Where(name string) string {
@@ -58,7 +60,7 @@ func (u Fetch) ReadFile(ctx context.Context, name string) ([]byte, error) {
 		if !resp.Get("ok").Bool() {
 			err := fmt.Errorf("HTTP %d %s", resp.Get("status").Int(), resp.Get("statusText").String())
 			if resp.Get("status").Int() == 404 {
-				err = fmt.Errorf("HTTP 404 (no such file): %w", fs.ErrNotExist)
+				err = errNotFound
 			}
 			ch <- result{err: err}
 			return nil
@@ -73,7 +75,11 @@ func (u Fetch) ReadFile(ctx context.Context, name string) ([]byte, error) {
 		var onPre js.Func
 		onPre = js.FuncOf(func(_ js.Value, a []js.Value) any {
 			onPre.Release()
-			if len(a) > 0 && a[0].Truthy() {
+			switch {
+			case len(a) > 0 && a[0].Type() == js.TypeNumber && a[0].Int() == 404:
+				ch <- result{err: errNotFound}
+				return nil
+			case len(a) > 0 && a[0].Truthy():
 				deliver(a[0])
 				return nil
 			}

@@ -137,21 +137,24 @@ function fail(e) {
 // ---- page-ready breakdown -------------------------------------------------
 
 // readyBreakdown splits the time from navigation to the first frame (ms):
-// the scripts, the wasm (fetch, compile, start), the adapter, the model's
-// files (their fetch window, from the resource timings), model.json's
-// parsing and the weights' decoding with it, the plan (BN folded), the
-// renderer's setup (of which the tuner and the pipeline compile calls), the
-// spectrum's read-back for the TF.js sides, and the first frame (the
+// the scripts, the wasm (fetch, compile, start), the adapter (opened while
+// the model loads), the model's files (their fetch window, from the
+// resource timings: prefetched from the page's start), the model's load in
+// wasm (from the wasm's start: waiting for the files, parsing, decoding)
+// and its part after the last file came, the plan (BN folded), the
+// renderer's setup (of which the tuner and the pipeline compile calls), and
+// the first frame (the
 // initial image: its pipelines compiled, rendered, read back, drawn); and
 // after it, the first step (the network's pipelines compiled).
 function readyBreakdown(marks, o, h1) {
   const model = performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name));
-  const fetchMs = model.length ? Math.max(...model.map((e) => e.responseEnd)) - Math.min(...model.map((e) => e.startTime)) : 0;
+  const first = model.length ? Math.min(...model.map((e) => e.startTime)) : 0;
+  const last = model.length ? Math.max(...model.map((e) => e.responseEnd)) : 0;
   return {
     scripts: marks.script, wasm: marks.wasm - marks.script, adapter: o.adapterMs,
-    modelFiles: model.length, modelFetch: fetchMs, modelParse: o.loadMs - fetchMs, plan: o.lowerMs,
+    modelFiles: model.length, modelFetch: last - first, modelLoad: o.loadMs, modelAfterFiles: marks.wasm + o.loadMs - last, plan: o.lowerMs,
     renderer: h1.rendererMs, tune: h1.cost.tuneMs, trials: h1.cost.trials, kernels: h1.cost.kernels, compileCalls: h1.cost.compileMs,
-    paramsReadback: h1.paramsMs, firstFrame: marks.frame - marks.setup, total: marks.frame, firstStepAfter: marks.step - marks.frame,
+    firstFrame: marks.frame - marks.setup, total: marks.frame, firstStepAfter: marks.step - marks.frame,
   };
 }
 
@@ -192,25 +195,34 @@ async function run() {
   mark("open");
   res.adapter = o.adapter; $("adapter").textContent = o.adapter;
   res.open = o;
-  log(`hubel: adapter ${o.adapter}; device + model in ${o.ms.toFixed(0)} ms (adapter ${o.adapterMs.toFixed(0)}, fetch + parse ${o.loadMs.toFixed(0)}, plan ${o.lowerMs.toFixed(0)})`);
+  log(`hubel: adapter ${o.adapter}; device + model in ${o.ms.toFixed(0)} ms (adapter ${o.adapterMs.toFixed(0)}, alongside the model's fetch + parse ${o.loadMs.toFixed(0)}; plan ${o.lowerMs.toFixed(0)})`);
 
   // The objective check, which also gives the first frame: batch 1,
   // `check` steps from the same spectrum and crops on every side.
   const channels = (B) => Array.from({ length: B }, (_, i) => chans[i % chans.length]);
-  const cfg1 = { batch: 1, size, jitter, steps: check, layer, channels: channels(1), seed, lr: 0.05, spectral };
+  const cfg1 = { batch: 1, size, jitter, steps: check, layer, channels: channels(1), seed, lr: 0.05, spectral, spectrum: false };
   const h1 = await hb.setup(cfg1);
   mark("setup");
   // The first frame: the initial image, drawn as soon as its own few
   // pipelines are compiled (the network's are made when the first step
   // records them).
+  if (q.get("split") === "1") { await hb.sync(); mark("gpuIdle"); } // diagnostics: the GPU's share of the setup
   drawFrame(await hb.image(), size);
   mark("frame");
   res.readyMs = performance.now();
+  const costFrame = await hb.cost();
+  Object.assign(h1, await hb.spectrum()); // for the TF.js sides
   const first = await hb.step(1);
   mark("step");
+  const costStep = await hb.cost();
   res.setup1 = { rendererMs: h1.rendererMs, paramsMs: h1.paramsMs, cost: h1.cost, variants: h1.variants, tuning: h1.tuning };
   for (const l of h1.tuning.trim().split("\n")) if (l) log(`tuner: ${l}`);
   res.ready = readyBreakdown(marks, o, h1);
+  res.ready.kernelsAtFrame = costFrame.kernels;
+  if (marks.gpuIdle) res.ready.gpuSetup = marks.gpuIdle - marks.setup;
+  res.ready.kernelsAtStep = costStep.kernels;
+  res.modelFiles = performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name))
+    .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.requestStart), Math.round(e.responseStart), Math.round(e.responseEnd)]);
   log(`page ready: ${Object.entries(res.ready).map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(0) : v}`).join(", ")}`);
   $("ready").textContent = `${(res.readyMs / 1000).toFixed(2)} s after navigation (wasm, MobileNet, the renderer and its first frame)`;
   log(`page ready ${res.readyMs.toFixed(0)} ms after navigation start; first step done ${(marks.step / 1000).toFixed(2)} s after (${((marks.step - marks.frame) / 1000).toFixed(2)} s, the network's pipelines compiled)`);

@@ -7,7 +7,12 @@
 //
 //	window.hubelBench = {
 //	  open(modelURL, {tune}) → Promise<{adapter, ms, adapterMs, loadMs, lowerMs}>
-//	  setup(config)       → Promise<{params, wf, scale, ay, bx, color, allocated}>
+//	                        (the adapter opens while the model loads: adapterMs and
+//	                        loadMs overlap)
+//	  setup(config)       → Promise<{allocated, rendererMs, cost, tuning, variants, and spectrum()'s fields}>
+//	  spectrum()          → Promise<{params, wf, scale, ay, bx, color, paramsMs}>
+//	  sync()              → Promise<undefined> (once the GPU has done all work so far)
+//	  cost()              → Promise<{kernels, compileMs, tuneMs, trials}> (the device's so far)
 //	  step(n)             → Promise<{ms, offsets: [[x, y] per image] per step}>
 //	  net(n)              → Promise<{ms}>
 //	  profile(rounds)     → Promise<{overheadMs, kernels: [{kernel, groups, ms}], byKernel: [{kernel, ms}]}>
@@ -17,7 +22,8 @@
 //	}
 //
 // config: {batch, size, jitter, steps, layer, channels: [per image], seed,
-// lr, net: bool, spectral: "gemm" or "direct"}. setup prepares an am.Renderer (Fourier parameter, Lucid's
+// lr, net: bool, spectral: "gemm" or "direct", spectrum: bool (default
+// true; false leaves the spectrum's read-back to spectrum())}. setup prepares an am.Renderer (Fourier parameter, Lucid's
 // colour decorrelation and sigmoid, transforms "jitter:N", the network to
 // layer, channel objectives, Adam) and, with net, a forward+backward of the
 // network alone on a fixed input with the same objective. step and net wait
@@ -71,6 +77,9 @@ func main() {
 	api.Set("setup", promise(b.setup))
 	api.Set("step", promise(b.step))
 	api.Set("net", promise(b.netRun))
+	api.Set("spectrum", promise(b.spectrum))
+	api.Set("sync", promise(func([]js.Value) (any, error) { return js.Undefined(), b.d.Sync(context.Background()) }))
+	api.Set("cost", promise(func([]js.Value) (any, error) { return setupCost(b.d.SetupCost()), nil }))
 	api.Set("profile", promise(b.profile))
 	api.Set("objectives", promise(b.objectives))
 	api.Set("image", promise(b.image))
@@ -109,33 +118,47 @@ func (b *bench) open(args []js.Value) (any, error) {
 		return nil, fmt.Errorf("open: want the model's URL")
 	}
 	t0 := time.Now()
-	if b.d == nil {
-		// The tuner's picks: this adapter's preset or the pick kept in
-		// localStorage, unless the page asks for trials (tune=1).
-		opts := gpu.Options{Picks: gpu.LocalStorage("hubel.pick."), Retune: len(args) > 1 && args[1].Get("tune").Truthy()}
-		d, err := gpu.Open(opts)
-		if err != nil {
-			return nil, err
-		}
-		b.d = d
+	// The adapter opens while the model loads.
+	type opened struct {
+		d   *gpu.Device
+		err error
+		at  time.Time
 	}
-	tAdapter := time.Now()
+	dev := make(chan opened, 1)
+	if b.d == nil {
+		go func() {
+			// The tuner's picks: this adapter's preset or the pick kept in
+			// localStorage, unless the page asks for trials (tune=1).
+			opts := gpu.Options{Picks: gpu.LocalStorage("hubel.pick."), Retune: len(args) > 1 && args[1].Get("tune").Truthy()}
+			d, err := gpu.Open(opts)
+			dev <- opened{d, err, time.Now()}
+		}()
+	} else {
+		dev <- opened{b.d, nil, t0}
+	}
 	ctx := context.Background()
 	src := models.Fetch(args[0].String())
 	m, err := models.Load(ctx, src)
+	if err == nil {
+		b.desc, err = models.LoadDescriptor(ctx, src, m)
+	}
+	tLoaded := time.Now()
+	o := <-dev
+	if o.err != nil {
+		return nil, o.err
+	}
+	b.d = o.d
+	tAdapter := o.at
 	if err != nil {
 		return nil, err
 	}
-	if b.desc, err = models.LoadDescriptor(ctx, src, m); err != nil {
-		return nil, err
-	}
-	tLoad := time.Now()
+	tPlan := time.Now()
 	if b.plan, err = models.Lower(m); err != nil {
 		return nil, err
 	}
 	tLower := time.Now()
 	return map[string]any{"adapter": b.d.Adapter, "ms": ms(time.Since(t0)),
-		"adapterMs": ms(tAdapter.Sub(t0)), "loadMs": ms(tLoad.Sub(tAdapter)), "lowerMs": ms(tLower.Sub(tLoad))}, nil
+		"adapterMs": ms(tAdapter.Sub(t0)), "loadMs": ms(tLoaded.Sub(t0)), "lowerMs": ms(tLower.Sub(tPlan))}, nil
 }
 
 // setupCost reports a device's setup cost for the page.
@@ -153,6 +176,7 @@ type config struct {
 	seed                       uint64
 	lr                         float64
 	net                        bool
+	spectrum                   bool // setup also returns spectrum()'s fields
 	spectral                   string // the Fourier parameter's variant ("" = default)
 }
 
@@ -180,6 +204,7 @@ func readConfig(v js.Value) (config, error) {
 		c.lr = x.Float()
 	}
 	c.net = v.Get("net").Truthy()
+	c.spectrum = v.Get("spectrum").IsUndefined() || v.Get("spectrum").Truthy()
 	if x := v.Get("spectral"); x.Type() == js.TypeString {
 		c.spectral = x.String()
 	}
@@ -238,12 +263,32 @@ func (b *bench) setup(args []js.Value) (any, error) {
 			return nil, err
 		}
 	}
-	tParams := time.Now()
+	out := map[string]any{"allocated": float64(allocated), "rendererMs": renderMs,
+		"tuning": b.d.TuningReport(), "cost": setupCost(cost), "variants": js.ValueOf(variants(b.d))}
+	if c.spectrum {
+		sp, err := b.spectrum(nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range sp.(map[string]any) {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// spectrum reads back the renderer's initial spectrum, with the matrices
+// and constants the TF.js side needs to compute the same image from it.
+func (b *bench) spectrum([]js.Value) (any, error) {
+	if b.r == nil {
+		return nil, fmt.Errorf("spectrum: call setup first")
+	}
+	t0 := time.Now()
 	params, err := b.r.Params(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	paramsMs := ms(time.Since(tParams))
+	c := b.cfg
 	// The renderer's Fourier parameter: decay 1, then Lucid's 1/4.
 	sh := gpu.SpectralShape{B: c.batch, C: 3, H: c.size, W: c.size, Decay: 1, OutScale: 0.25}
 	color := make([]any, 9)
@@ -252,8 +297,7 @@ func (b *bench) setup(args []js.Value) (any, error) {
 	}
 	ay, bx := sh.DFTMatrices(sh.WF())
 	return map[string]any{"params": f32JS(params), "wf": sh.WF(), "scale": f32JS(sh.FrequencyScale()),
-		"ay": f32JS(ay), "bx": f32JS(bx), "color": color, "allocated": float64(allocated),
-		"rendererMs": renderMs, "paramsMs": paramsMs, "tuning": b.d.TuningReport(), "cost": setupCost(cost), "variants": js.ValueOf(variants(b.d))}, nil
+		"ay": f32JS(ay), "bx": f32JS(bx), "color": color, "paramsMs": ms(time.Since(t0))}, nil
 }
 
 // newNetwork lays out the network alone for c.batch images to c.layer with
