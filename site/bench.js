@@ -180,7 +180,7 @@ async function run() {
   for (const r of rows) if (!["step", "net"].includes(r)) throw new Error(`URL parameter rows: unknown row "${r}" (want step, net)`);
   for (const b of batches) if (!Number.isInteger(b) || b < 1 || b > 64) throw new Error(`URL parameter batches: ${b}: want integers in 1..64`);
   if (!sides.includes("hubel")) throw new Error("URL parameter sides must include hubel");
-  res.config = { batches, steps, reps, check, size, jitter, seed, sides, rows, layer, channels: chans, spectral, model: modelURL };
+  res.config = { batches, steps, reps, check, size, jitter, seed, sides, rows, layer, channels: chans, spectral, model: modelURL, stop: q.get("stop") || "" };
 
   const tfWanted = sides.filter((s) => s !== "hubel");
   // Page-ready breakdown: milliseconds after navigation start at each mark.

@@ -141,6 +141,7 @@ func (r *runner) publish() {
 		"notice":       r.notice,
 		"stepsPerSec":  r.rate,
 		"firstFrameMs": r.firstFrameMs,
+		"marks":        r.marks,
 		"cellsDone":    r.cellsDone,
 		"cellsTotal":   r.cellsTotal,
 		"view":         r.state.View,

@@ -66,8 +66,14 @@ type runner struct {
 	rate            float64
 	errMsg, errKey  string
 	firstFrameMs    float64
-	cellsDone       int
-	cellsTotal      int
+	// marks: milliseconds after navigation at which the program started
+	// (go), read the zoo and the site's model index (zoo), opened the GPU
+	// (device), loaded its first model (model) and
+	// prepared its first renderer (renderer): the page-ready breakdown,
+	// with firstFrameMs.
+	marks      map[string]any
+	cellsDone  int
+	cellsTotal int
 	// methods view: each method's objective curve (pixel, dgn, ppgn)
 	methodCurves [][]float64
 }
@@ -111,7 +117,18 @@ func (r *runner) loop() {
 
 // init reads the zoo and the site's model index, opens the GPU and
 // publishes what the page needs to build its controls.
+// mark records the first time the program reached the named point.
+func (r *runner) mark(name string) {
+	if r.marks == nil {
+		r.marks = map[string]any{} // js.ValueOf takes map[string]any
+	}
+	if _, ok := r.marks[name]; !ok {
+		r.marks[name] = js.Global().Get("performance").Call("now").Float()
+	}
+}
+
 func (r *runner) init() {
+	r.mark("go")
 	var err error
 	if r.zoo, err = models.Zoo(); err != nil {
 		r.fail("", err)
@@ -125,7 +142,9 @@ func (r *runner) init() {
 		}
 	}
 	r.publishZoo()
+	r.mark("zoo")
 	r.openDevice()
+	r.mark("device")
 	r.publish()
 }
 
@@ -415,6 +434,7 @@ func (r *runner) load(s app.State) (*loaded, error) {
 		l.base = f.Where("")
 	}
 	r.cache[key] = l
+	r.mark("model")
 	fmt.Printf("hubel: loaded %s from %s in %.2f s\n", m.Name, where, time.Since(t0).Seconds())
 	return l, nil
 }
@@ -579,6 +599,7 @@ func (r *runner) newEngine(objs []am.Objective, cfg am.Config) (engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.mark("renderer")
 	fmt.Printf("hubel: %s renderer for %d image(s) ready in %.2f s\n", cfg.Param, len(objs), time.Since(t0).Seconds())
 	return rd, nil
 }
@@ -595,8 +616,14 @@ func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches
 	r.publish()
 	start := time.Now()
 	var paused time.Duration
+	// The first frame is the initial image, shown at once: in the browser
+	// it waits only for its own few pipelines, not for the network's.
+	n, err := r.frame(ctx, engines, first)
+	if err != nil {
+		return err
+	}
+	r.publish()
 	lastFrame, lastSync := time.Now(), time.Now()
-	n := 0
 	for i := 1; i <= s.Steps; i++ {
 		p0 := time.Now()
 		if err := r.poll(); err != nil {

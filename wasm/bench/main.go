@@ -176,7 +176,7 @@ type config struct {
 	seed                       uint64
 	lr                         float64
 	net                        bool
-	spectrum                   bool // setup also returns spectrum()'s fields
+	spectrum                   bool   // setup also returns spectrum()'s fields
 	spectral                   string // the Fourier parameter's variant ("" = default)
 }
 
