@@ -618,7 +618,7 @@ func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches
 	var paused time.Duration
 	// The first frame is the initial image, shown at once: in the browser
 	// it waits only for its own few pipelines, not for the network's.
-	n, err := r.frame(ctx, engines, first)
+	n, err := r.frame(ctx, s, engines, first)
 	if err != nil {
 		return err
 	}
