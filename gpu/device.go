@@ -46,6 +46,11 @@ type Options struct {
 	// Retune makes Pick measure every family on first use even where a
 	// preset (Presets) or a kept pick exists, and keep the new pick.
 	Retune bool
+	// TimeCompiles (diagnostics) waits for the GPU after each pipeline is
+	// made and records how long it took (CompileTimes). In the browser the
+	// compilation runs in the GPU process and would otherwise be hidden in
+	// the next wait.
+	TimeCompiles bool
 }
 
 // Device is an open GPU device with its pipeline cache.
@@ -89,6 +94,8 @@ type Device struct {
 	// the first image waits only for its own few pipelines, not for the
 	// whole network's.
 	lazyPipelines bool
+	timeCompiles  bool
+	compileTimes  []KernelTime
 
 	// setup counts what preparing work cost (SetupCost).
 	compiled, compileNs, tuneNs, trials atomic.Int64
@@ -198,6 +205,8 @@ func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter, opts Options) (*Device, er
 		pickedBy: map[string]string{},
 		picks:    opts.Picks,
 		retune:   opts.Retune,
+
+		timeCompiles: opts.TimeCompiles,
 	}
 	return d, nil
 }

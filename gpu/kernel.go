@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -206,7 +207,26 @@ func (k *Kernel) build(src string) error {
 	if err != nil {
 		return fmt.Errorf("compute pipeline: %w", err)
 	}
+	if k.d.timeCompiles {
+		// Diagnostics (Options.TimeCompiles): wait until the GPU has
+		// everything so far, this pipeline's compilation included.
+		if err := k.d.Sync(context.Background()); err != nil {
+			return err
+		}
+		k.d.mu.Lock()
+		k.d.compileTimes = append(k.d.compileTimes, KernelTime{Kernel: k.Name(), Time: time.Since(t0)})
+		k.d.mu.Unlock()
+	}
 	return nil
+}
+
+// CompileTimes returns, with Options.TimeCompiles, each pipeline's time
+// from its creation until the GPU had compiled it (a read-back waited for),
+// in order of creation.
+func (d *Device) CompileTimes() []KernelTime {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]KernelTime(nil), d.compileTimes...)
 }
 
 // ready returns the kernel's pipeline, making it first if it is lazy.

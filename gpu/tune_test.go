@@ -78,3 +78,37 @@ func TestPickSources(t *testing.T) {
 		})
 	}
 }
+
+// TestCompileTimes checks the diagnostics of Options.TimeCompiles: every
+// pipeline made is listed once, with a positive time, and SetupCost counts
+// the same pipelines.
+func TestCompileTimes(t *testing.T) {
+	device(t)
+	d, err := gpu.Open(gpu.Options{TimeCompiles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var ops []gpu.Op
+	for _, v := range []string{gpu.GEMMNaive, gpu.GEMMReg4x4} {
+		a, b, c := upload(t, d, make([]float32, 16)), upload(t, d, make([]float32, 16)), upload(t, d, make([]float32, 16))
+		op, err := d.GEMM(gpu.GEMMShape{M: 4, N: 4, K: 4, Alpha: 1, Variant: v}, c, a, b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, op)
+	}
+	if err := d.Run(ops...); err != nil { // lazy devices make their pipelines here
+		t.Fatal(err)
+	}
+	got := d.CompileTimes()
+	names := d.KernelNames()
+	if len(got) != len(names) || len(got) != d.SetupCost().Kernels || len(got) == 0 {
+		t.Fatalf("%d compile times, %d kernels, SetupCost %d", len(got), len(names), d.SetupCost().Kernels)
+	}
+	for _, k := range got {
+		if k.Time <= 0 || !slices.Contains(names, k.Kernel) {
+			t.Errorf("compile time %v of %q (kernels %v)", k.Time, k.Kernel, names)
+		}
+	}
+}

@@ -191,7 +191,7 @@ async function run() {
   const hb = await startWasm();
   mark("wasm");
   status("loading MobileNet…");
-  const o = await hb.open(modelURL, { tune: q.get("tune") === "1" });
+  const o = await hb.open(modelURL, { tune: q.get("tune") === "1", timeCompiles: q.get("compiles") === "1" });
   mark("open");
   res.adapter = o.adapter; $("adapter").textContent = o.adapter;
   res.open = o;
@@ -221,6 +221,13 @@ async function run() {
   res.ready.kernelsAtFrame = costFrame.kernels;
   if (marks.gpuIdle) res.ready.gpuSetup = marks.gpuIdle - marks.setup;
   res.ready.kernelsAtStep = costStep.kernels;
+  if (costStep.compiles) { // compiles=1: each pipeline's compile time, waited for one by one
+    res.compiles = costStep.compiles;
+    const sum = (xs) => xs.reduce((a, [, t]) => a + t, 0);
+    log(`pipeline compiles (ms, waited for one by one): first frame's ${costFrame.compiles.length} ${sum(costFrame.compiles).toFixed(0)}, ` +
+      `the first step's ${costStep.compiles.length - costFrame.compiles.length} more ${(sum(costStep.compiles) - sum(costFrame.compiles)).toFixed(0)}`);
+    for (const [k, t] of costStep.compiles) log(`  ${t.toFixed(0).padStart(6)} ms  ${k}`);
+  }
   res.modelFiles = performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name))
     .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.requestStart), Math.round(e.responseStart), Math.round(e.responseEnd)]);
   log(`page ready: ${Object.entries(res.ready).map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(0) : v}`).join(", ")}`);

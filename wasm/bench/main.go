@@ -6,13 +6,14 @@
 // runs it alternately with the same step written in TensorFlow.js:
 //
 //	window.hubelBench = {
-//	  open(modelURL, {tune}) → Promise<{adapter, ms, adapterMs, loadMs, lowerMs}>
+//	  open(modelURL, {tune, timeCompiles}) → Promise<{adapter, ms, adapterMs, loadMs, lowerMs}>
 //	                        (the adapter opens while the model loads: adapterMs and
 //	                        loadMs overlap)
 //	  setup(config)       → Promise<{allocated, rendererMs, cost, tuning, variants, and spectrum()'s fields}>
 //	  spectrum()          → Promise<{params, wf, scale, ay, bx, color, paramsMs}>
 //	  sync()              → Promise<undefined> (once the GPU has done all work so far)
-//	  cost()              → Promise<{kernels, compileMs, tuneMs, trials}> (the device's so far)
+//	  cost()              → Promise<{kernels, compileMs, tuneMs, trials, compiles}> (the device's so far;
+//	                        compiles: [[kernel, ms]] with timeCompiles)
 //	  step(n)             → Promise<{ms, offsets: [[x, y] per image] per step}>
 //	  net(n)              → Promise<{ms}>
 //	  profile(rounds)     → Promise<{overheadMs, kernels: [{kernel, groups, ms}], byKernel: [{kernel, ms}]}>
@@ -79,7 +80,7 @@ func main() {
 	api.Set("net", promise(b.netRun))
 	api.Set("spectrum", promise(b.spectrum))
 	api.Set("sync", promise(func([]js.Value) (any, error) { return js.Undefined(), b.d.Sync(context.Background()) }))
-	api.Set("cost", promise(func([]js.Value) (any, error) { return setupCost(b.d.SetupCost()), nil }))
+	api.Set("cost", promise(func([]js.Value) (any, error) { return setupCost(b.d), nil }))
 	api.Set("profile", promise(b.profile))
 	api.Set("objectives", promise(b.objectives))
 	api.Set("image", promise(b.image))
@@ -129,7 +130,11 @@ func (b *bench) open(args []js.Value) (any, error) {
 		go func() {
 			// The tuner's picks: this adapter's preset or the pick kept in
 			// localStorage, unless the page asks for trials (tune=1).
-			opts := gpu.Options{Picks: gpu.LocalStorage("hubel.pick."), Retune: len(args) > 1 && args[1].Get("tune").Truthy()}
+			opts := gpu.Options{Picks: gpu.LocalStorage("hubel.pick.")}
+			if len(args) > 1 && args[1].Type() == js.TypeObject {
+				opts.Retune = args[1].Get("tune").Truthy()
+				opts.TimeCompiles = args[1].Get("timeCompiles").Truthy()
+			}
 			d, err := gpu.Open(opts)
 			dev <- opened{d, err, time.Now()}
 		}()
@@ -161,9 +166,15 @@ func (b *bench) open(args []js.Value) (any, error) {
 		"adapterMs": ms(tAdapter.Sub(t0)), "loadMs": ms(tLoaded.Sub(t0)), "lowerMs": ms(tLower.Sub(tPlan))}, nil
 }
 
-// setupCost reports a device's setup cost for the page.
-func setupCost(c gpu.SetupCost) map[string]any {
-	return map[string]any{"kernels": c.Kernels, "compileMs": ms(c.Compile), "tuneMs": ms(c.Tune), "trials": c.Trials}
+// setupCost reports a device's setup cost for the page, with each
+// pipeline's compile time where the device times them.
+func setupCost(d *gpu.Device) map[string]any {
+	c := d.SetupCost()
+	var each []any
+	for _, k := range d.CompileTimes() {
+		each = append(each, []any{k.Kernel, ms(k.Time)})
+	}
+	return map[string]any{"kernels": c.Kernels, "compileMs": ms(c.Compile), "tuneMs": ms(c.Tune), "trials": c.Trials, "compiles": each}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -264,7 +275,7 @@ func (b *bench) setup(args []js.Value) (any, error) {
 		}
 	}
 	out := map[string]any{"allocated": float64(allocated), "rendererMs": renderMs,
-		"tuning": b.d.TuningReport(), "cost": setupCost(cost), "variants": js.ValueOf(variants(b.d))}
+		"tuning": b.d.TuningReport(), "cost": map[string]any{"kernels": cost.Kernels, "compileMs": ms(cost.Compile), "tuneMs": ms(cost.Tune), "trials": cost.Trials}, "variants": js.ValueOf(variants(b.d))}
 	if c.spectrum {
 		sp, err := b.spectrum(nil)
 		if err != nil {
