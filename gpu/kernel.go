@@ -184,7 +184,8 @@ func (d *Device) compile(spec KernelSpec) (*Kernel, error) {
 		return k, nil
 	}
 	if err := k.build(src); err != nil {
-		return fail("compile", err)
+		k.release()
+		return nil, err
 	}
 	return k, nil
 }
@@ -384,7 +385,8 @@ func Groups1D(n, wg int) [3]uint32 {
 // Ceil returns ceil(a/b) for positive ints.
 func Ceil(a, b int) int { return (a + b - 1) / b }
 
-// KernelNames lists the pipelines compiled on d so far, by Kernel.Name.
+// KernelNames lists the kernels prepared on d so far, by Kernel.Name (in
+// the browser a kernel's pipeline is made when it is first recorded).
 func (d *Device) KernelNames() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
