@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"image"
 	"image/color"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hubelviz/hubel/am"
@@ -41,6 +45,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here")
+	cache := fs.String("cache", "", "folder keeping DGN-AM's and pixel AM's images between runs (for sweeps over PPGN's settings): reused when their settings match")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -141,16 +146,22 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		return err
 	}
 	code := am.CodeConfig{Generator: gen, Decay: *decay, Init: "random"}
-	r, err := run(main.p, o, am.Config{Param: "dgn", Steps: *dgnSteps, LR: *lr, Seed: *seed, Code: code}, nil)
+	dgnKey := fmt.Sprintf("dgn_c%d_r%d_s%d_lr%g_d%g_seed%d_%s", C, *restarts, *dgnSteps, *lr, *decay, *seed, *objective)
+	dgn, err := cached(*cache, *dir, dgnKey, func() ([]float32, error) {
+		r, err := run(main.p, o, am.Config{Param: "dgn", Steps: *dgnSteps, LR: *lr, Seed: *seed, Code: code}, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Release()
+		px, err := r.Images(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return grey(px), nil
+	})
 	if err != nil {
 		return err
 	}
-	px, err := r.Images(ctx)
-	r.Release()
-	if err != nil {
-		return err
-	}
-	dgn := grey(px)
 	dgnTime := time.Since(t0)
 	// PPGN: one chain per class, a sample every `every` steps after burn-in.
 	o, err = objs(1, "logsoftmax")
@@ -161,7 +172,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
 	steps := *burn + (*samples-1)*(*every)
-	r, err = run(main.p, o, am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}, func(r *am.Renderer, s int) error {
+	r, err := run(main.p, o, am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}, func(r *am.Renderer, s int) error {
 		if s < *burn || (s-*burn)%*every != 0 {
 			return nil
 		}
@@ -182,8 +193,11 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	r.Release()
 	ppgnTime := time.Since(t1)
 	// Pixel AM: DGN-AM with the identity generator, pixels clipped to [0, 1].
-	pixel, err := pixelAM(ctx, d, main.p, main.desc, C, func(c int) (am.Objective, error) { return obj(c, *objective) },
-		am.Config{Steps: *pixelSteps, LR: *lr, Seed: *seed}, *pixelDecay)
+	pixelKey := fmt.Sprintf("pixel_c%d_s%d_lr%g_d%g_seed%d_%s", C, *pixelSteps, *lr, *pixelDecay, *seed, *objective)
+	pixel, err := cached(*cache, *dir, pixelKey, func() ([]float32, error) {
+		return pixelAM(ctx, d, main.p, main.desc, C, func(c int) (am.Objective, error) { return obj(c, *objective) },
+			am.Config{Steps: *pixelSteps, LR: *lr, Seed: *seed}, *pixelDecay)
+	})
 	if err != nil {
 		return err
 	}
@@ -332,6 +346,63 @@ func pixelAM(ctx context.Context, d *gpu.Device, p *models.Plan, desc *models.De
 		}
 	}
 	return r.Codes(ctx)
+}
+
+// cached returns the images render makes, kept in folder dir (when not
+// empty) as key.f32 together with the modification time and size of the
+// model's weights (modelDir/*.bin and its generator's), so that a retrained
+// model is never matched with another model's images.
+func cached(dir, modelDir, key string, render func() ([]float32, error)) ([]float32, error) {
+	if dir == "" {
+		return render()
+	}
+	stamp, err := weightsStamp(modelDir)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, key+"_"+stamp+".f32")
+	if b, err := os.ReadFile(path); err == nil && len(b)%4 == 0 && len(b) > 0 {
+		v := make([]float32, len(b)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return v, nil
+	}
+	v, err := render()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("measure-dgn: cache: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return nil, fmt.Errorf("measure-dgn: cache: %w", err)
+	}
+	return v, nil
+}
+
+// weightsStamp identifies the weights in modelDir and modelDir/generator by
+// their files' sizes and modification times.
+func weightsStamp(modelDir string) (string, error) {
+	h := fnv.New64a()
+	for _, pat := range []string{"*.bin", "generator/*.bin"} {
+		files, err := filepath.Glob(filepath.Join(modelDir, pat))
+		if err != nil {
+			return "", err
+		}
+		for _, f := range files {
+			st, err := os.Stat(f)
+			if err != nil {
+				return "", fmt.Errorf("measure-dgn: %w", err)
+			}
+			fmt.Fprintf(h, "%s %d %d;", filepath.Base(f), st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return fmt.Sprintf("%016x", h.Sum64()), nil
 }
 
 // meanPairDist is the mean over pairs of the images (each n floats, one
