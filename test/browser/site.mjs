@@ -372,20 +372,28 @@ async function testBadHashes(page, log) {
 
 // A lost GPU device is reopened and the run restarted.
 async function testLostDevice(page, log) {
-  // Long enough that the device is lost mid-run on an idle machine too (a
-  // 12-step run could end before the poll saw step 2). The program asks the
-  // page about its own device only (a late lost promise of an old device
-  // cannot mark the new one) and waits for the promise after a failed
-  // call, so the recovery does not race the run.
-  const steps = 60;
+  // The device is destroyed from inside the page, by a 5 ms watcher, as soon
+  // as this run (its step count, running) is past step 2: polling from the
+  // test could miss a short run entirely on a fast adapter. The program asks
+  // the page about its own device only (a late lost promise of an old device
+  // cannot mark the new one) and waits for the promise after a failed call,
+  // so the recovery does not race the run.
+  const steps = 200;
   await go(page, `#model=${model}&objective=conv_pw_3_relu:1&steps=${steps}&size=32&seed=3`);
-  // This run, not the previous one: its step count, running, past step 2.
-  await until(page, (s) => s.running && s.steps === steps && s.step >= 2, "lost device: first steps", log);
-  const midRun = await page.evaluate(() => {
-    const running = window.hubel.state().running;
-    window.hubelDevices[window.hubelDevices.length - 1].destroy();
-    return running;
-  });
+  const midRun = await page.evaluate((steps) => new Promise((resolve) => {
+    const started = Date.now();
+    const t = setInterval(() => {
+      const s = window.hubel.state();
+      if (s.running && s.steps === steps && s.step >= 2 && s.step < steps) {
+        clearInterval(t);
+        window.hubelDevices[window.hubelDevices.length - 1].destroy();
+        resolve(true);
+      } else if ((s.steps === steps && s.step >= steps && !s.running) || Date.now() - started > 600e3) {
+        clearInterval(t);
+        resolve(false);
+      }
+    }, 5);
+  }), steps);
   const s = await until(page, (s) => s.step >= steps && !s.running, "lost device: recovered run", log);
   check(midRun && /lost/.test(s.notice) && !s.error && s.objective.length === steps, "a lost GPU device is reopened and the run restarted",
     JSON.stringify({ midRun, notice: s.notice, step: s.step, values: s.objective.length }));
