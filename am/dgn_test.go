@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"github.com/hubelviz/hubel/models"
 )
 
@@ -58,13 +59,11 @@ func smallGenerative(t *testing.T) (*models.Plan, *models.Descriptor, *models.Ge
 	return clf, &desc, &models.Generative{G: g, Code: st, Prior: dae}
 }
 
-func codeDevice(t *testing.T) *gpu.Device { return testDevice(t) }
-
 // TestCodeGradientMatchesCPU checks one DGN-AM step's code gradient
 // against the same chain (G, then the classifier, then the objective's
 // gradient back through both) on the CPU backend.
 func TestCodeGradientMatchesCPU(t *testing.T) {
-	d := codeDevice(t)
+	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
 	objs := []Objective{Logit(1), LogSoftmax(2)}
 	r, err := NewRenderer(d, p, desc, objs, Config{Param: "dgn", Steps: 2, Seed: 4, Code: CodeConfig{Generator: gen, Init: "random"}})
@@ -170,7 +169,7 @@ func relErr(a, b []float32) float64 {
 // class's log-probability rises, codes stay clipped, nothing is read back
 // during the steps, and PPGN's noise makes two seeds differ.
 func TestDGNRaisesObjective(t *testing.T) {
-	d := codeDevice(t)
+	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
 	ctx := context.Background()
 	for _, param := range []string{"dgn", "ppgn"} {
@@ -225,7 +224,7 @@ func TestDGNRaisesObjective(t *testing.T) {
 }
 
 func TestCodeErrors(t *testing.T) {
-	d := codeDevice(t)
+	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
 	noPrior := *gen
 	noPrior.Prior = nil
@@ -248,7 +247,7 @@ func TestCodeErrors(t *testing.T) {
 // TestCodeGPUvsCPU runs DGN-AM and PPGN for 4 steps on the GPU and on the
 // CPU backend from the same seed: the codes and the objectives agree.
 func TestCodeGPUvsCPU(t *testing.T) {
-	d := codeDevice(t)
+	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
 	ctx := context.Background()
 	for _, param := range []string{"dgn", "ppgn"} {
@@ -322,7 +321,7 @@ func TestBundledDGN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := codeDevice(t)
+	d := gputest.Device(t)
 	var objs []Objective
 	for c := range 10 {
 		objs = append(objs, LogSoftmax(c))

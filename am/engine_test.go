@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"github.com/hubelviz/hubel/gpu/ref"
 	"github.com/hubelviz/hubel/models"
 )
@@ -143,32 +141,13 @@ func f64(v []float32) []float64 {
 	return out
 }
 
-var (
-	devOnce sync.Once
-	dev     *gpu.Device
-	devErr  error
-)
-
-// testDevice returns the package's one device (opened once, so that every
-// test shares its compiled pipelines), skipping without an adapter unless
-// CI=true.
-func testDevice(t *testing.T) *gpu.Device {
-	t.Helper()
-	devOnce.Do(func() { dev, devErr = gpu.Open(gpu.Options{}) })
-	if devErr != nil {
-		if os.Getenv("CI") == "true" || !errors.Is(devErr, gpu.ErrNoAdapter) {
-			t.Fatal(devErr)
-		}
-		t.Skip(devErr)
-	}
-	return dev
-}
+var ()
 
 // TestGPUvsCPU runs the same render on both backends for 8 steps: the
 // images and every step's objective values agree within 1e-3 (relative to
 // their largest magnitude).
 func TestGPUvsCPU(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	p, desc := tinyNet(t)
 	dir := make([]float32, 12)
 	for i := range dir {
@@ -214,7 +193,7 @@ func TestGPUvsCPU(t *testing.T) {
 // small model: its objective rises; the run makes one submit per step and
 // reads nothing back; the same seed gives the same image bit for bit.
 func TestTermsRaise(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	p, desc := tinyNet(t)
 	dir := make([]float32, 12)
 	for i := range dir {
@@ -351,7 +330,7 @@ func TestGradientsFD(t *testing.T) {
 // the transforms' size, so the network keeps its own input size and the
 // transforms' output is stretched onto it.
 func TestFixedSizeModel(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	p, desc := tinyNetHead(t, true)
 	r, err := NewRenderer(d, p, desc, []Objective{LogSoftmax(3)}, Config{Size: 24, Steps: 6, Seed: 1})
 	if err != nil {

@@ -2,6 +2,7 @@ package am
 
 import (
 	"context"
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"math"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // step for step, and the images come back as RGB with three equal
 // channels.
 func TestGreyGPUvsCPU(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	tp, tdesc := tinyNetOf(t, false, 1)
 	mp, mdesc := bundledGrey(t, bundledMNIST)
 	for _, c := range []struct {
@@ -70,7 +71,7 @@ func TestGreyGPUvsCPU(t *testing.T) {
 // logit rises, and the image ends up classified as a 3 by the model
 // itself, read back and run through the CPU reference.
 func TestGreyRaises(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	p, desc := bundledGrey(t, bundledMNIST)
 	for _, cfg := range []Config{{Size: 28, Steps: 48, Seed: 1, Param: "fft"}, {Size: 28, Steps: 48, Seed: 1, Param: "pixel", Transforms: "jitter:2"}} {
 		r, err := NewRenderer(d, p, desc, []Objective{Logit(3)}, cfg)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"github.com/hubelviz/hubel/models"
 )
 
@@ -22,7 +23,7 @@ func setup(t *testing.T) (*gpu.Device, *models.Plan, *models.Descriptor) {
 		}
 		t.Skip(err)
 	}
-	d := testDevice(t)
+	d := gputest.Device(t)
 	m, err := models.LoadDir(mobilenet)
 	if err != nil {
 		t.Fatal(err)

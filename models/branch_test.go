@@ -3,6 +3,7 @@ package models
 import (
 	"encoding/binary"
 	"encoding/json"
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -111,7 +112,7 @@ func branchyPlan(t *testing.T, gap bool) *Plan {
 // of random seeds must agree.
 func compareBackends(t *testing.T, p *Plan, h, w int, targetSets [][]string) {
 	t.Helper()
-	d := testDevice(t)
+	d := gputest.Device(t)
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := make([]float32, h*w*3)
 	for i := range x {

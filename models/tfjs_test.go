@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/gpu/gputest"
 )
 
 // The TF.js comparison: test/tfjs/reference.mjs (TF.js, pure-JS CPU
@@ -112,33 +112,13 @@ func top5(logits []float32) []int {
 	return idx
 }
 
-var (
-	devOnce sync.Once
-	dev     *gpu.Device
-	devErr  error
-)
+var ()
 
 func benchDevice(b *testing.B, backend string) *gpu.Device {
 	if backend != "gpu" {
 		return nil
 	}
-	devOnce.Do(func() { dev, devErr = gpu.Open(gpu.Options{}) })
-	if devErr != nil {
-		b.Skip(devErr)
-	}
-	return dev
-}
-
-func testDevice(t *testing.T) *gpu.Device {
-	t.Helper()
-	devOnce.Do(func() { dev, devErr = gpu.Open(gpu.Options{}) })
-	if devErr != nil {
-		if os.Getenv("CI") == "true" || !errors.Is(devErr, gpu.ErrNoAdapter) {
-			t.Fatal(devErr)
-		}
-		t.Skip(devErr)
-	}
-	return dev
+	return gputest.Device(b)
 }
 
 func seedFor(t *testing.T, p *Plan, spec string) (*Node, []float32) {
@@ -163,7 +143,7 @@ const gradTol = 1e-3
 // else both must match within gradTol. Cosine ≥ 0.9999 always.
 func TestMatchesTFJS(t *testing.T) {
 	refs := tfjsRefs(t)
-	d := testDevice(t)
+	d := gputest.Device(t)
 	m, err := LoadDir(mobilenetDir)
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +288,7 @@ func TestFloat16Top1(t *testing.T) {
 	}
 	p, _ := Lower(m)
 	logits, _ := p.Logits()
-	d := testDevice(t)
+	d := gputest.Device(t)
 	s, err := NewSession(p, "gpu", d, []*Node{logits}, false)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/gpu/gputest"
 )
 
 // smallNet is a classifier like the bundled ones, shrunk: conv–relu–pool,
@@ -27,7 +28,7 @@ func smallNet() *Net {
 // (float64), and the CPU backend against central finite differences of
 // its own forward pass.
 func TestParamGrads(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	small, err := smallNet().Init(3)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +136,7 @@ func TestParamGrads(t *testing.T) {
 // the cross-entropy's gradient against the host's softmax, and the loss of
 // one fixed batch falls under Adam.
 func TestTrainStep(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	m, err := smallNet().Init(4)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package models
 import (
 	"encoding/binary"
 	"encoding/json"
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -87,7 +88,7 @@ func TestDecoder(t *testing.T) {
 	for i := range seed {
 		seed[i] = float32(rng.NormFloat64())
 	}
-	d := testDevice(t)
+	d := gputest.Device(t)
 	var imgs [2][]float32
 	var grads [2][]float32
 	for i, be := range []string{"gpu", "cpu"} {

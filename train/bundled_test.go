@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,29 +14,14 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"github.com/hubelviz/hubel/models"
 )
 
 var (
-	devOnce sync.Once
-	dev     *gpu.Device
-	devErr  error
-	data    = map[string]*Dataset{}
-	dataMu  sync.Mutex
+	data   = map[string]*Dataset{}
+	dataMu sync.Mutex
 )
-
-func testDevice(t *testing.T) *gpu.Device {
-	t.Helper()
-	devOnce.Do(func() { dev, devErr = gpu.Open(gpu.Options{}) })
-	if devErr != nil {
-		if os.Getenv("CI") == "true" || !errors.Is(devErr, gpu.ErrNoAdapter) {
-			t.Fatal(devErr)
-		}
-		t.Skip(devErr)
-	}
-	return dev
-}
 
 func dataset(t *testing.T, name string) *Dataset {
 	t.Helper()
@@ -114,7 +98,7 @@ func bundledModels(t *testing.T) []bundled {
 // what it reached, rounded down: a regression of the runtime or the
 // weights fails.
 func TestBundledAccuracy(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	for _, b := range bundledModels(t) {
 		ds := dataset(t, b.dataset)
 		acc, err := Accuracy(t.Context(), "gpu", d, b.plan, &ds.Test)
@@ -209,7 +193,7 @@ func TestBundledMatchesTFJS(t *testing.T) {
 		}
 		t.Skip("test/tfjs not installed (npm ci --prefix test/tfjs)")
 	}
-	d := testDevice(t)
+	d := gputest.Device(t)
 	for _, b := range bundledModels(t) {
 		ds := dataset(t, b.dataset)
 		idx := make([]int, 16)

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/hubelviz/hubel/gpu/gputest"
 	"slices"
 	"strings"
 	"testing"
@@ -9,7 +10,7 @@ import (
 // TestClassifierReproducible: the same seed gives the same weights bit for
 // bit; another seed gives others. 8 steps of the judge architecture.
 func TestClassifierReproducible(t *testing.T) {
-	d := testDevice(t)
+	d := gputest.Device(t)
 	ds := dataset(t, "mnist")
 	weights := func(seed uint64) []float32 {
 		var log strings.Builder
