@@ -97,9 +97,10 @@ type Kernel struct {
 	bgl      *wgpu.BindGroupLayout
 	layout   *wgpu.PipelineLayout
 	pipeline *wgpu.ComputePipeline
-	// lazy: the shader module and pipeline are made on first record
-	// (see Device.lazyPipelines); once guards that.
+	// lazy: the shader module and pipeline are made from src on first
+	// record (see Device.lazyPipelines); once guards that.
 	lazy bool
+	src  string
 	once sync.Once
 	err  error
 }
@@ -181,6 +182,7 @@ func (d *Device) compile(spec KernelSpec) (*Kernel, error) {
 		return fail("pipeline layout", err)
 	}
 	if k.lazy {
+		k.src = src
 		return k, nil
 	}
 	if err := k.build(src); err != nil {
@@ -234,13 +236,10 @@ func (d *Device) CompileTimes() []KernelTime {
 func (k *Kernel) ready() (*wgpu.ComputePipeline, error) {
 	if k.lazy {
 		k.once.Do(func() {
-			src, err := k.spec.source()
-			if err == nil {
-				err = k.build(src)
-			}
-			if err != nil {
+			if err := k.build(k.src); err != nil {
 				k.err = k.d.checkErr(fmt.Errorf("gpu: kernel %s: %w", k.Name(), err))
 			}
+			k.src = ""
 		})
 	}
 	return k.pipeline, k.err
