@@ -37,6 +37,13 @@ type CodeConfig struct {
 	// codes, then clipped; different per image and seed) or "mean" (the
 	// mean code).
 	Init string
+	// Jitter, when > 0, shifts G(h) by a random whole number of pixels in
+	// [−Jitter, Jitter] along each axis at every step before the classifier
+	// sees it (filling with 0), a fresh draw per image: the objective's
+	// gradient then favours codes whose images excite the unit wherever
+	// they sit, as Lucid's transforms do in pixel space, rather than
+	// codes that exploit one classifier's quirks at one position.
+	Jitter int
 }
 
 // DefaultCode returns the code settings `hubel render` uses unless told
@@ -60,6 +67,9 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	}
 	if c.Init != "random" && c.Init != "mean" {
 		return fmt.Errorf("am: code init %q: want random or mean", c.Init)
+	}
+	if c.Jitter < 0 || c.Jitter >= p.Nodes[0].Shape[0] {
+		return fmt.Errorf("am: code jitter %d: want 0 up to the image's side − 1", c.Jitter)
 	}
 	if !(c.Decay >= 0 && c.Decay < 1e6) {
 		return fmt.Errorf("am: code decay %v: want ≥ 0", c.Decay)
@@ -85,6 +95,9 @@ type codeParam[Buf, Op any] struct {
 	h, dh    Buf                    // the codes [B][D] and their gradient (the generator's input and its gradient)
 	lo, hi   Buf                    // clipping bounds, per unit, repeated per image
 	channels int
+	// mats holds each image's shift for this step (CodeConfig.Jitter).
+	mats     Buf
+	matsHost []float32
 	// toModel puts G(h) into the classifier's input range; fromModel takes
 	// the input gradient back to G's output.
 	toModel, fromModel []Op
@@ -136,14 +149,35 @@ func (r *Engine[Buf, Op]) prepareCode() error {
 		return err
 	}
 	img, in, din := c.gg.Out[c.out], r.g.Input, r.g.Grad[r.g.Plan.Nodes[0]]
+	seed := c.gg.Seed[c.out]
+	var shift, shiftBack []Op
+	if cc.Jitter > 0 {
+		S := c.out.Shape[0]
+		rs := gpu.ResampleShape{N: B, H: S, W: S, C: c.channels, OH: S, OW: S}
+		var err1, err2, err3 error
+		c.mats, err1 = be.Alloc("code.shifts", 6*B)
+		shifted, err2 := be.Alloc("code.shifted", B*S*S*c.channels)
+		dshifted, err3 := be.Alloc("code.dshifted", B*S*S*c.channels)
+		if err := firstErr(err1, err2, err3); err != nil {
+			return err
+		}
+		fwd, err1 := be.Resample(rs, img, c.mats, shifted)
+		bwd, err2 := be.ResampleBackward(rs, dshifted, c.mats, seed)
+		if err := firstErr(err1, err2); err != nil {
+			return err
+		}
+		shift, shiftBack = []Op{fwd}, []Op{bwd}
+		img, seed = shifted, dshifted
+		c.matsHost = make([]float32, 6*B)
+	}
 	scale := r.hi - r.lo
 	toIn, err1 := be.AXPBY(in, img, img, scale, 0)
 	toRange, err2 := be.ScaleShift(in, 1, r.lo)
-	back, err3 := be.AXPBY(c.gg.Seed[c.out], din, din, scale, 0)
+	back, err3 := be.AXPBY(seed, din, din, scale, 0)
 	if err := firstErr(err1, err2, err3); err != nil {
 		return err
 	}
-	c.toModel, c.fromModel = []Op{toIn, toRange}, []Op{back}
+	c.toModel, c.fromModel = append(shift, toIn, toRange), append([]Op{back}, shiftBack...)
 	if err := r.prepareObjectives(); err != nil {
 		return err
 	}
@@ -270,6 +304,15 @@ func (r *Engine[Buf, Op]) codeStep() error {
 	}
 	if r.noise != nil {
 		if err := r.noise.SetCounter(uint64(r.step) + 1); err != nil {
+			return err
+		}
+	}
+	if c.matsHost != nil {
+		J := r.cfg.Code.Jitter
+		for i := range r.batch {
+			gpu.Translate(float64(r.rng.IntN(2*J+1)-J), float64(r.rng.IntN(2*J+1)-J)).Put(c.matsHost[6*i:])
+		}
+		if err := r.be.Write(c.mats, c.matsHost); err != nil {
 			return err
 		}
 	}

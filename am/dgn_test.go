@@ -2,6 +2,7 @@ package am
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -61,12 +62,42 @@ func smallGenerative(t *testing.T) (*models.Plan, *models.Descriptor, *models.Ge
 
 // TestCodeGradientMatchesCPU checks one DGN-AM step's code gradient
 // against the same chain (G, then the classifier, then the objective's
-// gradient back through both) on the CPU backend.
+// gradient back through both) on the CPU backend; with CodeConfig.Jitter,
+// the CPU side shifts G(h) by the step's offsets itself (and the gradient
+// back), so the GPU's resampling is checked against plain indexing.
 func TestCodeGradientMatchesCPU(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
-	objs := []Objective{Logit(1), LogSoftmax(2)}
-	r, err := NewRenderer(d, p, desc, objs, Config{Param: "dgn", Steps: 2, Seed: 4, Code: CodeConfig{Generator: gen, Init: "random"}})
+	for _, jitter := range []int{0, 2} {
+		t.Run(fmt.Sprintf("jitter%d", jitter), func(t *testing.T) {
+			codeGradientMatchesCPU(t, d, p, desc, gen, jitter)
+		})
+	}
+}
+
+// shiftImage returns img (S×S, one channel) shifted so that out(x, y) =
+// img(x+dx, y+dy), 0 outside; adjoint adds dout back instead.
+func shiftImage(img []float32, S, dx, dy int, adjoint bool) []float32 {
+	out := make([]float32, len(img))
+	for y := range S {
+		for x := range S {
+			sx, sy := x+dx, y+dy
+			if sx < 0 || sy < 0 || sx >= S || sy >= S {
+				continue
+			}
+			if adjoint {
+				out[sy*S+sx] += img[y*S+x]
+			} else {
+				out[y*S+x] = img[sy*S+sx]
+			}
+		}
+	}
+	return out
+}
+
+func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, gen *models.Generative, jitter int) {
+	objs := []Objective{Logit(1), LogSoftmax(2), Logit(3)}
+	r, err := NewRenderer(d, p, desc, objs, Config{Param: "dgn", Steps: 2, Seed: 4, Code: CodeConfig{Generator: gen, Init: "random", Jitter: jitter}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +119,7 @@ func TestCodeGradientMatchesCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// CPU: image = G(h); logits; seeds for −objective; back to h.
+	// CPU: image = G(h), shifted; logits; seeds for −objective; back to h.
 	gout, _ := gen.G.Node(gen.G.Model.Output.Name)
 	logits, _ := p.Logits()
 	gs, err := models.NewSession(gen.G, "cpu", nil, []*models.Node{gout}, true)
@@ -99,23 +130,37 @@ func TestCodeGradientMatchesCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const D = 12
+	const D, S = 12, 10
+	shifted := 0
 	var objStep0 []float64
-	for i := range objs {
+	for i, o := range objs {
+		dx, dy := 0, 0
+		if jitter > 0 {
+			m := r.code.matsHost[6*i:]
+			dx, dy = int(m[2]), int(m[5])
+			if m[0] != 1 || m[1] != 0 || m[3] != 0 || m[4] != 1 || float32(dx) != m[2] || float32(dy) != m[5] ||
+				max(dx, -dx, dy, -dy) > jitter {
+				t.Fatalf("image %d: shift matrix %v is not a whole-pixel translation within ±%d", i, m[:6], jitter)
+			}
+			if dx != 0 || dy != 0 {
+				shifted++
+			}
+		}
 		img, err := gs.Forward(h[i*D : (i+1)*D])
 		if err != nil {
 			t.Fatal(err)
 		}
-		lg, err := cs.Forward(img[0])
+		lg, err := cs.Forward(shiftImage(img[0], S, dx, dy, false))
 		if err != nil {
 			t.Fatal(err)
 		}
 		seed := make([]float32, 4)
 		z := lg[0]
-		if i == 0 {
-			seed[1] = -1
-			objStep0 = append(objStep0, float64(z[1]))
-		} else { // −∂log softmax_2/∂z = softmax − onehot(2)
+		c := o.Terms[0].Class
+		if o.Terms[0].Kind == KindLogit {
+			seed[c] = -1
+			objStep0 = append(objStep0, float64(z[c]))
+		} else { // −∂log softmax_c/∂z = softmax − onehot(c)
 			m, s := math.Inf(-1), 0.0
 			for _, v := range z {
 				m = math.Max(m, float64(v))
@@ -126,21 +171,24 @@ func TestCodeGradientMatchesCPU(t *testing.T) {
 			for k, v := range z {
 				seed[k] = float32(math.Exp(float64(v)-m) / s)
 			}
-			seed[2]--
-			objStep0 = append(objStep0, float64(z[2])-m-math.Log(s))
+			seed[c]--
+			objStep0 = append(objStep0, float64(z[c])-m-math.Log(s))
 		}
 		dimg, err := cs.InputGrad([][]float32{seed})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dh, err := gs.InputGrad([][]float32{dimg})
+		dh, err := gs.InputGrad([][]float32{shiftImage(dimg, S, dx, dy, true)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// (Decay is 0 here, so the GPU's gradient is the objective's alone.)
 		if e := relErr(gotGrad[i*D:(i+1)*D], dh); e > 1e-4 {
-			t.Errorf("image %d: code gradient gpu vs cpu rel err %.3g\n gpu %v\n cpu %v", i, e, gotGrad[i*D:(i+1)*D], dh)
+			t.Errorf("image %d (shift %d, %d): code gradient gpu vs cpu rel err %.3g\n gpu %v\n cpu %v", i, dx, dy, e, gotGrad[i*D:(i+1)*D], dh)
 		}
+	}
+	if jitter > 0 && shifted == 0 {
+		t.Errorf("jitter %d: no image was shifted", jitter)
 	}
 	curves, err := r.Objectives(ctx)
 	if err != nil {
@@ -236,6 +284,8 @@ func TestCodeErrors(t *testing.T) {
 		{Config{Param: "ppgn", Code: CodeConfig{Generator: &noPrior}}, `model "clf" has no prior`},
 		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen}, Langevin: Langevin{Eps1: -2}}, "ε1 -2"},
 		{Config{Param: "dgn", Code: CodeConfig{Generator: gen, Init: "zero"}}, `init "zero"`},
+		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen, Jitter: -1}}, "code jitter -1"},
+		{Config{Param: "dgn", Code: CodeConfig{Generator: gen, Jitter: 10}}, "code jitter 10"},
 	} {
 		_, err := NewRenderer(d, p, desc, []Objective{Logit(0)}, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -251,7 +301,7 @@ func TestCodeGPUvsCPU(t *testing.T) {
 	p, desc, gen := smallGenerative(t)
 	ctx := context.Background()
 	for _, param := range []string{"dgn", "ppgn"} {
-		cfg := Config{Param: param, Steps: 4, Seed: 2, LR: 0.1, Code: CodeConfig{Generator: gen, Decay: 1e-2},
+		cfg := Config{Param: param, Steps: 4, Seed: 2, LR: 0.1, Code: CodeConfig{Generator: gen, Decay: 1e-2, Jitter: 1},
 			Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
 		objs := []Objective{LogSoftmax(1), Logit(2).Plus(Channel("fc1", 3))}
 		g, err := NewRenderer(d, p, desc, objs, cfg)

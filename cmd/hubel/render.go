@@ -85,6 +85,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	fs.Float64Var(&cfg.Eps2, "eps2", dl.Eps2, "Langevin ε2: step along the objective's gradient (use logsoftmax:C)")
 	fs.Float64Var(&cfg.Eps3, "eps3", dl.Eps3, "Langevin ε3: standard deviation of the noise (-sampler langevin: default 0)")
 	decay := fs.Float64("decay", dc.Decay, "dgn: L2 weight on the code h")
+	codeJitter := fs.Int("code-jitter", dc.Jitter, "dgn, ppgn: shift G(h) by up to N whole pixels at random each step before the classifier (0: never)")
 	sampleEvery := fs.Int("sample-every", 0, "write the images every K steps into -out-dir as STEP_I.png (0: only at the end)")
 	out := fs.String("out", "", "write all images as one grid PNG")
 	outDir := fs.String("out-dir", "", "write one PNG per image (0.png, 1.png, …)")
@@ -129,7 +130,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-param %s: %w", cfg.Param, err)
 		}
-		cfg.Code = am.CodeConfig{Generator: gen, Decay: *decay, Init: cfg.Init}
+		cfg.Code = am.CodeConfig{Generator: gen, Decay: *decay, Init: cfg.Init, Jitter: *codeJitter}
 		cfg.Init = def.Init
 	}
 	desc := *l.desc
