@@ -91,12 +91,11 @@ func bundledModels(t *testing.T) []bundled {
 
 // TestBundledAccuracy: every bundled classifier reaches its accuracy on
 // its dataset's 10,000 test images (the labels are the oracle). The
-// issue's targets are 99 % on MNIST and 90 % on Fashion-MNIST. mnist
-// (99.06 %, 10 epochs) is held to the target; the others, trained on the
-// shared 2-core CPU adapter in the time there was, reach 89.11 % (fashion),
-// 98.99 % (mnist_judge) and 88.89 % (fashion_judge), so each is held to
-// what it reached, rounded down: a regression of the runtime or the
-// weights fails.
+// issue's targets are 99 % on MNIST and 90 % on Fashion-MNIST: mnist
+// (99.06 %) and fashion (91.02 %) are held to them; the judges, trained on
+// the shared 2-core CPU adapter in the time there was, reach 98.99 %
+// (mnist_judge) and 88.89 % (fashion_judge), so each is held to what it
+// reached, rounded down: a regression of the runtime or the weights fails.
 func TestBundledAccuracy(t *testing.T) {
 	d := gputest.Device(t)
 	for _, b := range bundledModels(t) {
@@ -105,7 +104,7 @@ func TestBundledAccuracy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]float64{"mnist": 0.99, "fashion": 0.89, "mnist_judge": 0.989, "fashion_judge": 0.885}[b.entry.Name]
+		want := map[string]float64{"mnist": 0.99, "fashion": 0.90, "mnist_judge": 0.989, "fashion_judge": 0.885}[b.entry.Name]
 		t.Logf("%s on %s: test accuracy %.4f (want ≥ %.3f)", b.entry.Name, b.dataset, acc, want)
 		if acc < want {
 			t.Errorf("%s: test accuracy %.4f < %.3f", b.entry.Name, acc, want)
