@@ -46,10 +46,21 @@ type CodeConfig struct {
 	Jitter int
 }
 
-// DefaultCode returns the code settings `hubel render` uses unless told
-// otherwise, and PPGN's step sizes.
-func DefaultCode() (CodeConfig, Langevin) {
-	return CodeConfig{Decay: 0.1, Init: "random"}, Langevin{Eps1: 0.2, Eps2: 10, Eps3: 0.7}
+// DefaultCode returns the code settings of param ("dgn" or "ppgn") that
+// `hubel render` and the site use unless told otherwise, and PPGN's step
+// sizes. DGN-AM starts from a random code; PPGN's chain starts from the
+// mean code (a random start can land where G draws a blank image and the
+// chain idles there) and shifts G(h) by up to 2 pixels each step, which
+// keeps more samples recognisable to an independent classifier; its step
+// sizes are half those of the first settings tried (0.2, 10, 0.7, with the
+// noise scaled by √½ to sample the same distribution), whose larger steps
+// left more samples between classes (docs/dgn-ppgn.md).
+func DefaultCode(param string) (CodeConfig, Langevin) {
+	eps := Langevin{Eps1: 0.1, Eps2: 5, Eps3: 0.5}
+	if param == "ppgn" {
+		return CodeConfig{Decay: 0.1, Init: "mean", Jitter: 2}, eps
+	}
+	return CodeConfig{Decay: 0.1, Init: "random"}, eps
 }
 
 func (c Config) code() bool { return c.Param == "dgn" || c.Param == "ppgn" }

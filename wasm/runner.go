@@ -690,8 +690,10 @@ func (r *runner) runMethods(s app.State) error {
 	if err != nil {
 		return err
 	}
-	code, _ := am.DefaultCode()
+	code, _ := am.DefaultCode("dgn")
 	code.Generator = r.model.gen
+	ppgnCode, _ := am.DefaultCode("ppgn")
+	ppgnCode.Generator = r.model.gen
 	out, err := code.Generator.G.Node(code.Generator.G.Model.Output.Name)
 	if err != nil {
 		return err
@@ -703,7 +705,7 @@ func (r *runner) runMethods(s app.State) error {
 	dgn := pixel
 	dgn.Param, dgn.Code = "dgn", code
 	ppgn := dgn
-	ppgn.Param, ppgn.Langevin = "ppgn", am.Langevin{Eps1: s.Eps1, Eps2: s.Eps2, Eps3: s.Eps3}
+	ppgn.Param, ppgn.Code, ppgn.Langevin = "ppgn", ppgnCode, am.Langevin{Eps1: s.Eps1, Eps2: s.Eps2, Eps3: s.Eps3}
 	names := []string{"Pixel AM", "DGN-AM", "PPGN"}
 	r.view.reset("methods", s.Size, names, nil)
 	r.cellsTotal = len(names)

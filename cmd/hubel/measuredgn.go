@@ -42,7 +42,9 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	eps1 := fs.Float64("eps1", 0.2, "PPGN ε1")
 	eps2 := fs.Float64("eps2", 10, "PPGN ε2")
 	eps3 := fs.Float64("eps3", 0.7, "PPGN ε3")
-	jitter := fs.Int("jitter", 0, "DGN-AM and PPGN: shift G(h) by up to N whole pixels at random each step before the classifier")
+	dgnJitter := fs.Int("dgn-jitter", 0, "DGN-AM: shift G(h) by up to N whole pixels at random each step before the classifier")
+	ppgnJitter := fs.Int("ppgn-jitter", 2, "PPGN: shift G(h) by up to N whole pixels at random each step before the classifier")
+	ppgnInit := fs.String("ppgn-init", "mean", "PPGN chains' start: mean (the mean code) or random")
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here")
@@ -146,10 +148,10 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	code := am.CodeConfig{Generator: gen, Decay: *decay, Init: "random", Jitter: *jitter}
+	code := am.CodeConfig{Generator: gen, Decay: *decay, Init: "random", Jitter: *dgnJitter}
 	dgnKey := fmt.Sprintf("dgn_c%d_r%d_s%d_lr%g_d%g_seed%d_%s", C, *restarts, *dgnSteps, *lr, *decay, *seed, *objective)
-	if *jitter > 0 {
-		dgnKey += fmt.Sprintf("_j%d", *jitter)
+	if *dgnJitter > 0 {
+		dgnKey += fmt.Sprintf("_j%d", *dgnJitter)
 	}
 	dgn, err := cached(*cache, *dir, dgnKey, func() ([]float32, error) {
 		r, err := run(main.p, o, am.Config{Param: "dgn", Steps: *dgnSteps, LR: *lr, Seed: *seed, Code: code}, nil)
@@ -172,7 +174,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	code = am.CodeConfig{Generator: gen, Init: "random", Jitter: *jitter}
+	code = am.CodeConfig{Generator: gen, Init: *ppgnInit, Jitter: *ppgnJitter}
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
 	steps := *burn + (*samples-1)*(*every)

@@ -64,7 +64,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	fs.Var(&specs, "objective", "objective SPEC, one image each (repeat the flag)")
 	def := am.Defaults()
 	cfg := def
-	dc, dl := am.DefaultCode()
+	dc, dl := am.DefaultCode("dgn")
 	fs.IntVar(&cfg.Steps, "steps", def.Steps, "optimisation (or sampling) steps")
 	fs.IntVar(&cfg.Size, "size", def.Size, "image size in pixels")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed")
@@ -74,7 +74,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	fs.IntVar(&cfg.RedirectSteps, "redirect", def.RedirectSteps, "steps with Lucid's redirected ReLU gradient")
 	fs.StringVar(&cfg.Optimizer, "optimizer", def.Optimizer, "adam or sgd")
 	fs.Float64Var(&cfg.Momentum, "momentum", 0, "SGD momentum")
-	fs.StringVar(&cfg.Init, "init", def.Init, "start: random, grey or mean (pixel: the dataset's mean colour; dgn, ppgn: random or mean code)")
+	fs.StringVar(&cfg.Init, "init", def.Init, "start: random, grey or mean (pixel: the dataset's mean colour; dgn, ppgn: random or mean code; default for ppgn: mean)")
 	fs.IntVar(&cfg.BlurEvery, "blur-every", 0, "blur the image every K steps (pixel parameter; 0: never)")
 	fs.Float64Var(&cfg.BlurSigma, "blur-sigma", 0.5, "σ in pixels of -blur-every's Gaussian")
 	fs.Float64Var(&cfg.GradBlur, "grad-blur", 0, "σ in pixels of a Gaussian blur of the gradient (0: none)")
@@ -85,7 +85,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	fs.Float64Var(&cfg.Eps2, "eps2", dl.Eps2, "Langevin ε2: step along the objective's gradient (use logsoftmax:C)")
 	fs.Float64Var(&cfg.Eps3, "eps3", dl.Eps3, "Langevin ε3: standard deviation of the noise (-sampler langevin: default 0)")
 	decay := fs.Float64("decay", dc.Decay, "dgn: L2 weight on the code h")
-	codeJitter := fs.Int("code-jitter", dc.Jitter, "dgn, ppgn: shift G(h) by up to N whole pixels at random each step before the classifier (0: never)")
+	codeJitter := fs.Int("code-jitter", -1, "dgn, ppgn: shift G(h) by up to N whole pixels at random each step before the classifier (0: never; default: 0 for dgn, 2 for ppgn)")
 	sampleEvery := fs.Int("sample-every", 0, "write the images every K steps into -out-dir as STEP_I.png (0: only at the end)")
 	out := fs.String("out", "", "write all images as one grid PNG")
 	outDir := fs.String("out-dir", "", "write one PNG per image (0.png, 1.png, …)")
@@ -130,7 +130,17 @@ func cmdRender(args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-param %s: %w", cfg.Param, err)
 		}
-		cfg.Code = am.CodeConfig{Generator: gen, Decay: *decay, Init: cfg.Init, Jitter: *codeJitter}
+		code, _ := am.DefaultCode(cfg.Param)
+		code.Generator, code.Decay = gen, *decay
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["init"] {
+			code.Init = cfg.Init
+		}
+		if *codeJitter >= 0 {
+			code.Jitter = *codeJitter
+		}
+		cfg.Code = code
 		cfg.Init = def.Init
 	}
 	desc := *l.desc

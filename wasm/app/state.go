@@ -56,7 +56,7 @@ type State struct {
 // settings; the model and objective are filled in from the zoo).
 func Defaults() State {
 	d := am.Defaults()
-	_, eps := am.DefaultCode()
+	_, eps := am.DefaultCode("ppgn")
 	return State{Steps: d.Steps, Size: d.Size, Batch: 1, LR: d.LR, Param: d.Param, Transforms: d.Transforms,
 		View: "image", Channels: "all", Eps1: eps.Eps1, Eps2: eps.Eps2, Eps3: eps.Eps3}
 }

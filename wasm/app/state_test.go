@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubelviz/hubel/am"
 	"github.com/hubelviz/hubel/models"
 )
 
@@ -197,8 +198,8 @@ func TestMethodsClass(t *testing.T) {
 		if err != nil || k != tc.kind || c != tc.class {
 			t.Errorf("%s: %q %d %v, want %q %d", tc.hash, k, c, err, tc.kind, tc.class)
 		}
-		if s.Eps1 != 0.2 || s.Eps2 != 10 || s.Eps3 != 0.7 {
-			t.Errorf("%s: step sizes %v %v %v, want am.DefaultCode's 0.2 10 0.7", tc.hash, s.Eps1, s.Eps2, s.Eps3)
+		if _, eps := am.DefaultCode("ppgn"); s.Eps1 != eps.Eps1 || s.Eps2 != eps.Eps2 || s.Eps3 != eps.Eps3 {
+			t.Errorf("%s: step sizes %v %v %v, want am.DefaultCode's %v", tc.hash, s.Eps1, s.Eps2, s.Eps3, eps)
 		}
 	}
 }
