@@ -58,10 +58,22 @@
   window.hubelReady = () => goReady();
   window.hubelPublish = (s) => {
     current = Object.assign({}, current, s, { objective: Array.from(s.objective || []) });
-    if (current.step > 0 && current.model && current.model.name !== cachedModel) { cachedModel = current.model.name; keepOffline(); }
+    if (current.firstFrameMs > 0 || current.error) registerWorker();
+    if ((current.step > 0 || current.firstFrameMs > 0) && current.model && current.model.name !== cachedModel) { cachedModel = current.model.name; keepOffline(); }
     render();
   };
   let cachedModel = null;
+  // registerWorker registers the service worker (offline copies) once the
+  // first frame is drawn or the page has failed: on a first visit, its
+  // install (which fetches the app's files) and its handling of every
+  // request would otherwise compete with the page's own loading. The files
+  // fetched before it took control are handed to it by keepOffline.
+  let workerRegistered = false;
+  function registerWorker() {
+    if (workerRegistered || !("serviceWorker" in navigator) || location.protocol === "file:") return;
+    workerRegistered = true;
+    navigator.serviceWorker.register("sw.js").catch((e) => console.log("hubel: no service worker:", e));
+  }
   // keepOffline asks the service worker to keep the model files this page
   // fetched (before the worker controlled it, they did not pass through it).
   function keepOffline() {
@@ -536,8 +548,5 @@
       render();
     }
   })();
-  if ("serviceWorker" in navigator && location.protocol !== "file:") {
-    navigator.serviceWorker.register("sw.js").catch((e) => console.log("hubel: no service worker:", e));
-  }
   render();
 })();

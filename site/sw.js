@@ -2,7 +2,9 @@
 // are fetched from the network first (a rebuilt site is seen at once) and
 // kept as the offline copy; model files (this site's models/ or any other
 // origin, e.g. Google's tfjs-models) are served from the cache first, since
-// they do not change, and kept as they are loaded.
+// they do not change, and kept as they are loaded. The app registers this
+// worker once its first frame is drawn (site/app.js), so a first visit
+// loads straight from the network.
 "use strict";
 const CACHE = "hubel-v1";
 const SHELL = ["./", "index.html", "app.js", "app.css", "load.js", "prefetch.js", "wasm_exec.js", "hubel.wasm", "embed.html",
@@ -24,18 +26,35 @@ const isModel = (url) => url.origin !== self.location.origin || /\/models\/.+/.t
 // and must get the same answer offline.
 const keep = (resp) => resp.ok || resp.status === 404;
 
-async function cacheFirst(req) {
+// A response is returned as soon as it arrives; storing its copy goes on
+// in the background (e.waitUntil), so that it never delays the page.
+async function cacheFirst(e) {
+  const req = e.request;
   const hit = await caches.match(req);
   if (hit) return hit;
   const resp = await fetch(req);
-  if (keep(resp)) (await caches.open(CACHE)).put(req, resp.clone());
+  if (keep(resp)) e.waitUntil(caches.open(CACHE).then((c) => c.put(req, resp.clone())));
   return resp;
 }
 
-async function networkFirst(req) {
+// same says whether the cached copy is the same version as a fresh
+// response (same ETag or Last-Modified, and length): storing hubel.wasm's
+// 17 MB again on every visit would cost more than the visit's own loading.
+function same(cached, resp) {
+  if (!cached) return false;
+  const h = (r, k) => r.headers.get(k) || "";
+  const tag = h(resp, "etag") || h(resp, "last-modified");
+  return tag !== "" && tag === (h(cached, "etag") || h(cached, "last-modified")) && h(resp, "content-length") === h(cached, "content-length");
+}
+
+async function networkFirst(e) {
+  const req = e.request;
   try {
     const resp = await fetch(req);
-    if (resp.ok) (await caches.open(CACHE)).put(req, resp.clone());
+    if (resp.ok) {
+      const copy = resp.clone();
+      e.waitUntil(caches.open(CACHE).then(async (c) => { if (!same(await c.match(req), copy)) await c.put(req, copy); }));
+    }
     return resp;
   } catch (err) {
     const hit = await caches.match(req, { ignoreSearch: true }) ||
@@ -49,7 +68,7 @@ self.addEventListener("fetch", (e) => {
   if (e.request.method !== "GET") return;
   const url = new URL(e.request.url);
   if (url.protocol !== "http:" && url.protocol !== "https:") return;
-  e.respondWith(isModel(url) && !url.pathname.endsWith("/models/index.json") ? cacheFirst(e.request) : networkFirst(e.request));
+  e.respondWith(isModel(url) && !url.pathname.endsWith("/models/index.json") ? cacheFirst(e) : networkFirst(e));
 });
 
 // The page sends the model files it fetched before this worker took
