@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,7 +116,6 @@ func parse(raw []byte, read func(name string) ([]byte, error), where func(string
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mj, err)
 	}
-	var paths []string
 	for gi, g := range doc.WeightsManifest {
 		if len(g.Paths) == 0 && len(g.Weights) > 0 {
 			return nil, fmt.Errorf("%s: weightsManifest[%d]: no paths", mj, gi)
@@ -124,24 +124,14 @@ func parse(raw []byte, read func(name string) ([]byte, error), where func(string
 			if p == "" || strings.Contains(p, "..") || path.IsAbs(p) {
 				return nil, fmt.Errorf("%s: weightsManifest[%d]: path %q is not a relative file name", mj, gi, p)
 			}
-			paths = append(paths, p)
 		}
 	}
-	files, err := readAll(paths, read, where)
+	groups, err := readGroups(doc.WeightsManifest, read, where)
 	if err != nil {
 		return nil, err
 	}
 	weights := map[string]map[string]*Weight{}
-	for _, g := range doc.WeightsManifest {
-		var data []byte
-		for _, p := range g.Paths {
-			data = append(data, files[p]...)
-		}
-		file := where(strings.Join(g.Paths, "+"))
-		ts, err := decodeGroup(g, data, file)
-		if err != nil {
-			return nil, err
-		}
+	for _, ts := range groups {
 		for _, t := range ts {
 			ln, p := splitWeightName(t.Name)
 			if weights[ln] == nil {
@@ -168,30 +158,63 @@ func parse(raw []byte, read func(name string) ([]byte, error), where func(string
 // each (2.5 s of a page load on localhost).
 const shardReaders = 8
 
-// readAll reads the named files with up to shardReaders calls of read at
-// once. The first error (in paths' order) wins.
-func readAll(paths []string, read func(name string) ([]byte, error), where func(string) string) (map[string][]byte, error) {
-	data := make([][]byte, len(paths))
-	errs := make([]error, len(paths))
+// readGroups reads the files of every manifest group, with up to
+// shardReaders calls of read at once, and decodes each group as soon as
+// its own files are in: in a browser the decoding of the first files then
+// overlaps the download of the others. The first error (in the manifest's
+// order of files) wins.
+func readGroups(groups []manifestGroup, read func(name string) ([]byte, error), where func(string) string) ([][]tensor, error) {
+	out := make([][]tensor, len(groups))
+	readErr := make([][]error, len(groups))
+	decodeErr := make([]error, len(groups))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, shardReaders)
-	for i, p := range paths {
+	for gi, g := range groups {
+		readErr[gi] = make([]error, len(g.Paths))
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			data[i], errs[i] = read(p)
+			defer wg.Done()
+			data := make([][]byte, len(g.Paths))
+			var inner sync.WaitGroup
+			for i, p := range g.Paths {
+				inner.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; inner.Done() }()
+					data[i], readErr[gi][i] = read(p)
+				}()
+			}
+			inner.Wait()
+			for _, err := range readErr[gi] {
+				if err != nil {
+					return
+				}
+			}
+			var joined []byte
+			switch len(data) {
+			case 0:
+			case 1:
+				joined = data[0] // most groups are one file: no copy
+			default:
+				joined = bytes.Join(data, nil)
+			}
+			out[gi], decodeErr[gi] = decodeGroup(g, joined, where(strings.Join(g.Paths, "+")))
 		}()
 	}
 	wg.Wait()
-	files := make(map[string][]byte, len(paths))
-	for i, p := range paths {
-		if errs[i] != nil {
-			return nil, fmt.Errorf("%s: %w", where(p), errs[i])
+	for gi, g := range groups {
+		for i, err := range readErr[gi] {
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where(g.Paths[i]), err)
+			}
 		}
-		files[p] = data[i]
 	}
-	return files, nil
+	for _, err := range decodeErr {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // parseTopology reads Functional/Model and Sequential configs.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/x448/float16"
 )
@@ -64,6 +65,10 @@ func dtypeSize(dt string) int {
 	}
 }
 
+// littleEndian says whether the host stores a float32 as TF.js's weight
+// files do.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
 // f16 is a lookup table from half bits to float32: x448/float16 converts
 // one value at a time, and models have millions.
 var f16 = func() *[65536]float32 {
@@ -102,6 +107,12 @@ func decodeGroup(g manifestGroup, data []byte, file string) ([]tensor, error) {
 		off += len(b)
 		switch dt {
 		case "float32":
+			if littleEndian && n > 0 {
+				// One copy of the bytes: TF.js stores little-endian
+				// IEEE floats, the host's own layout (wasm's too).
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*n), b)
+				break
+			}
 			for i := range v {
 				v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 			}
