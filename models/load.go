@@ -92,7 +92,9 @@ func LoadDir(dir string) (*Model, error) { return Load(context.Background(), Dir
 
 // Parse builds a model from the bytes of model.json; read returns the bytes
 // of a weight file named in the manifest (it is called for several files at
-// once) and where names files for errors.
+// once) and where names files for errors. The model's float32 weights may
+// share memory with the bytes read returned, which must not change
+// afterwards.
 // Errors are prefixed with the file they concern.
 func Parse(raw []byte, read func(name string) ([]byte, error), where func(string) string) (*Model, error) {
 	return parse(raw, read, where, nil)
