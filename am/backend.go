@@ -21,6 +21,10 @@ type Backend[Buf, Op any] interface {
 	Write(b Buf, v []float32) error
 	// Read copies a tensor to the host (a read-back on the GPU).
 	Read(ctx context.Context, b Buf) ([]float32, error)
+	// ReadSoon starts a read of b now, ordered before any work the
+	// caller submits after it (on the GPU: the copy is submitted and its
+	// map asked for at once), and returns the wait for its result.
+	ReadSoon(b Buf) func(ctx context.Context) ([]float32, error)
 	// Submit runs ops in order: one command buffer on the GPU.
 	Submit(ops ...Op) error
 	// Sync waits until everything submitted has finished.

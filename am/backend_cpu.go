@@ -42,6 +42,12 @@ func (CPUBackend) Read(_ context.Context, b []float64) ([]float32, error) {
 	return out, nil
 }
 
+// ReadSoon implements Backend: on the CPU the read is done at once.
+func (c CPUBackend) ReadSoon(b []float64) func(context.Context) ([]float32, error) {
+	out, err := c.Read(context.Background(), b)
+	return func(context.Context) ([]float32, error) { return out, err }
+}
+
 // Submit implements Backend.
 func (CPUBackend) Submit(ops ...func()) error {
 	for _, op := range ops {

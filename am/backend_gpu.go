@@ -3,6 +3,7 @@ package am
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/hubelviz/hubel/gpu"
 	"github.com/hubelviz/hubel/models"
@@ -43,6 +44,38 @@ func (g *GPUBackend) Write(b *gpu.Buffer, v []float32) error { return b.Write(v)
 // Read implements Backend.
 func (g *GPUBackend) Read(ctx context.Context, b *gpu.Buffer) ([]float32, error) {
 	return g.D.Read(ctx, b)
+}
+
+// ReadSoon implements Backend: the copy into a staging buffer is
+// submitted now, and a goroutine asks for its map before the caller goes
+// on (runtime.Gosched lets it run first; in the browser a map asked for
+// later would wait for all the work queued before it). The staging buffer
+// is freed once the map is done, whether or not anyone waits.
+func (g *GPUBackend) ReadSoon(b *gpu.Buffer) func(context.Context) ([]float32, error) {
+	rb, err := g.D.NewReadback(b.Len)
+	if err == nil {
+		if err = g.D.NewRecorder().CopyToReadback(b, 0, rb).Submit(); err != nil {
+			rb.Release()
+		}
+	}
+	if err != nil {
+		return func(context.Context) ([]float32, error) { return nil, err }
+	}
+	ch := make(chan gpu.ReadResult, 1)
+	go func() {
+		data, err := rb.Read(context.Background())
+		ch <- gpu.ReadResult{Data: append([]float32(nil), data...), Err: err}
+		rb.Release()
+	}()
+	runtime.Gosched()
+	return func(ctx context.Context) ([]float32, error) {
+		select {
+		case r := <-ch:
+			return r.Data, r.Err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // Submit implements Backend.

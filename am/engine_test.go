@@ -403,3 +403,56 @@ func TestMeanInit(t *testing.T) {
 		}
 	}
 }
+
+// TestInitialImage checks the first frame, which the GPU renderer reads
+// back while it prepares the network: at step 0 it is the CPU renderer's
+// initial image (the oracle), the same as a later read of the same state,
+// and after a step Images shows the new image, not the kept first one.
+func TestInitialImage(t *testing.T) {
+	d := gputest.Device(t)
+	p, desc := tinyNet(t)
+	objs := []Objective{Channel("pw", 5), Channel("pw", 2)}
+	for _, cfg := range []Config{
+		{Size: 16, Steps: 2, Seed: 4},
+		{Size: 16, Steps: 2, Seed: 5, Param: "pixel", Init: "mean", Transforms: "none"},
+	} {
+		g, err := NewRenderer(d, p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		first, err := g.Images(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := g.Images(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Step(); err != nil {
+			t.Fatal(err)
+		}
+		stepped, err := g.Images(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Release()
+		c, err := NewCPURenderer(p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := c.Images(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := maxRel(f64(first), f64(want)); e > 1e-4 || len(first) != len(want) {
+			t.Errorf("%+v: the first frame differs from the CPU renderer's initial image by %.3g (rel), %d vs %d values", cfg, e, len(first), len(want))
+		}
+		if e := maxRel(f64(again), f64(first)); e != 0 {
+			t.Errorf("%+v: a second read of the initial image differs from the first frame by %.3g", cfg, e)
+		}
+		if e := maxRel(f64(stepped), f64(first)); e == 0 {
+			t.Errorf("%+v: after a step Images still shows the initial image", cfg)
+		}
+	}
+}

@@ -199,6 +199,9 @@ type Engine[Buf, Op any] struct {
 	jitter                                                   int // "jitter:N": N; otherwise 0
 	channels                                                 int // the image's: 3 (RGB) or 1 (grey)
 	code                                                     *codeParam[Buf, Op]
+	// first waits for the initial image's read-back, started at setup;
+	// nil once used or once anything may have changed the parameter.
+	first func(context.Context) ([]float32, error)
 }
 
 // Renderer is the render loop on the GPU: every step one command buffer,
@@ -328,13 +331,21 @@ func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.De
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("am: the objectives read no layer of the network (image terms alone have nothing to maximise)")
 	}
+	if !cfg.code() {
+		// The image's own chain first, with its initial image rendered
+		// and its read-back asked for: the first frame does not wait for
+		// the GPU to take the network's buffers and weights.
+		if err := r.prepareParam(); err != nil {
+			return nil, err
+		}
+	}
 	if r.g, err = models.Build(models.Backend[Buf, Op](be), p, B, targets, true); err != nil {
 		return nil, err
 	}
 	if cfg.code() {
 		return r, r.prepareCode()
 	}
-	if err := r.prepareImage(); err != nil {
+	if err := r.prepareInput(); err != nil {
 		return nil, err
 	}
 	if err := r.prepareObjectives(); err != nil {
@@ -585,9 +596,10 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// prepareImage makes the parameterisation → colour → transforms → model
-// input chain and its adjoint.
-func (r *Engine[Buf, Op]) prepareImage() error {
+// prepareParam makes the parameterisation → colour chain and its adjoint,
+// initialises the parameter, renders the initial image and starts its
+// read-back (r.first), before the network exists.
+func (r *Engine[Buf, Op]) prepareParam() error {
 	be := r.be
 	B, S, C := r.batch, r.cfg.Size, r.channels
 	img := B * S * S * C
@@ -628,12 +640,31 @@ func (r *Engine[Buf, Op]) prepareImage() error {
 	}
 	// Colour decorrelation for RGB; a grey image only has the sigmoid.
 	cs := gpu.ColorShape{N: B, H: S, W: S, C: C, M: gpu.LucidColor()}
-	var err1, err2, err3, err4, err5, err6 error
+	var err1, err2 error
 	r.toRGB, err1 = be.ToRGB(cs, r.t, r.rgb)
 	r.toRGBBack, err2 = be.ToRGBBackward(cs, r.rgb, r.drgb, r.dt)
-	r.mats, err3 = be.Alloc("transforms", 6*B)
-	if err := firstErr(err1, err2, err3); err != nil {
+	if err := firstErr(err1, err2); err != nil {
 		return err
+	}
+	if r.cfg.Param == "fft" {
+		init = append(init, r.spectralFwd)
+	}
+	if err := be.Submit(append(init, r.toRGB)...); err != nil {
+		return err
+	}
+	r.first = be.ReadSoon(r.rgb)
+	return nil
+}
+
+// prepareInput makes the transforms → model input chain (into the
+// network's input) and its adjoint.
+func (r *Engine[Buf, Op]) prepareInput() error {
+	be := r.be
+	B, S, C := r.batch, r.cfg.Size, r.channels
+	var err1, err2, err3, err4, err5 error
+	r.mats, err1 = be.Alloc("transforms", 6*B)
+	if err1 != nil {
+		return err1
 	}
 	r.matsHost = make([]float32, 6*B)
 	rs := gpu.ResampleShape{N: B, H: S, W: S, C: C, OH: r.modelH, OW: r.modelW, Fill: gpu.LucidFill}
@@ -646,10 +677,7 @@ func (r *Engine[Buf, Op]) prepareImage() error {
 	if r.cfg.BlurEvery > 0 {
 		r.blur, err5 = be.Blur(r.imageShape(), r.cfg.BlurSigma, r.t, r.scratch2, r.t)
 	}
-	if err := firstErr(err1, err2, err3, err4, err5, err6); err != nil {
-		return err
-	}
-	return be.Submit(init...)
+	return firstErr(err1, err2, err3, err4, err5)
 }
 
 // initImage is the pixel parameter of a grey or mean-colour image: the
@@ -868,6 +896,7 @@ func (r *Engine[Buf, Op]) Step() error {
 	if r.code != nil {
 		return r.codeStep()
 	}
+	r.first = nil // the parameter changes
 	if err := r.drawTransforms(); err != nil {
 		return err
 	}
@@ -981,6 +1010,16 @@ func (r *Engine[Buf, Op]) Objectives(ctx context.Context) ([][]float64, error) {
 func (r *Engine[Buf, Op]) Images(ctx context.Context) ([]float32, error) {
 	if r.code != nil {
 		return r.codeImages(ctx)
+	}
+	if first := r.first; first != nil {
+		// The initial image, read back while the network was being
+		// prepared (nothing has changed the parameter since).
+		r.first = nil
+		px, err := first(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return greyToRGB(px, r.channels), nil
 	}
 	var ops []Op
 	if r.cfg.Param == "fft" {
