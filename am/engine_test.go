@@ -408,14 +408,21 @@ func TestMeanInit(t *testing.T) {
 // back while it prepares the network: at step 0 it is the CPU renderer's
 // initial image (the oracle), the same as a later read of the same state,
 // and after a step Images shows the new image, not the kept first one.
+// Preview, without the model, gives the renderer's initial image bit for
+// bit on the GPU, and the CPU renderer's on the CPU.
 func TestInitialImage(t *testing.T) {
 	d := gputest.Device(t)
-	p, desc := tinyNet(t)
 	objs := []Objective{Channel("pw", 5), Channel("pw", 2)}
-	for _, cfg := range []Config{
-		{Size: 16, Steps: 2, Seed: 4},
-		{Size: 16, Steps: 2, Seed: 5, Param: "pixel", Init: "mean", Transforms: "none"},
+	for _, c := range []struct {
+		cfg      Config
+		channels int
+	}{
+		{Config{Size: 16, Steps: 2, Seed: 4}, 3},
+		{Config{Size: 16, Steps: 2, Seed: 5, Param: "pixel", Init: "mean", Mean: [3]float64{0.3, 0.5, 0.6}, Transforms: "none"}, 3},
+		{Config{Size: 16, Steps: 2, Seed: 6}, 1},
 	} {
+		cfg := c.cfg
+		p, desc := tinyNetOf(t, false, c.channels)
 		g, err := NewRenderer(d, p, desc, objs, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -437,22 +444,45 @@ func TestInitialImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		g.Release()
-		c, err := NewCPURenderer(p, desc, objs, cfg)
+		cr, err := NewCPURenderer(p, desc, objs, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := c.Images(ctx)
+		want, err := cr.Images(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := maxRel(f64(first), f64(want)); e > 1e-4 || len(first) != len(want) {
-			t.Errorf("%+v: the first frame differs from the CPU renderer's initial image by %.3g (rel), %d vs %d values", cfg, e, len(first), len(want))
+		gp, err := Preview(ctx, Backend[*gpu.Buffer, gpu.Op](NewGPUBackend(d)), cfg, len(objs), c.channels)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if e := maxRel(f64(again), f64(first)); e != 0 {
-			t.Errorf("%+v: a second read of the initial image differs from the first frame by %.3g", cfg, e)
+		cp, err := Preview(ctx, Backend[[]float64, func()](CPUBackend{}), cfg, len(objs), c.channels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(first) != len(want) || len(gp) != len(want) || len(cp) != len(want) {
+			t.Fatalf("%+v: %d, %d (GPU preview), %d (CPU preview) values, want %d", cfg, len(first), len(gp), len(cp), len(want))
+		}
+		for _, e := range []struct {
+			what string
+			got  []float32
+			want []float32
+			tol  float64
+		}{
+			{"the first frame vs the CPU renderer's initial image", first, want, 1e-4},
+			{"a second read of the initial image vs the first frame", again, first, 0},
+			{"the GPU preview vs the first frame", gp, first, 0},
+			{"the CPU preview vs the CPU renderer's initial image", cp, want, 0},
+		} {
+			if d := maxRel(f64(e.got), f64(e.want)); d > e.tol {
+				t.Errorf("%+v, %d channels: %s: differ by %.3g (rel)", cfg, c.channels, e.what, d)
+			}
 		}
 		if e := maxRel(f64(stepped), f64(first)); e == 0 {
 			t.Errorf("%+v: after a step Images still shows the initial image", cfg)
 		}
+	}
+	if _, err := Preview(context.Background(), Backend[[]float64, func()](CPUBackend{}), Config{Param: "dgn"}, 1, 3); err == nil {
+		t.Error("Preview of a generator's parameter: no error")
 	}
 }

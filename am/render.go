@@ -80,6 +80,10 @@ type Langevin struct {
 	Eps1, Eps2, Eps3 float64
 }
 
+// imageNetMean is the mean colour an "init: mean" image takes when neither
+// the config nor the model's descriptor gives one.
+var imageNetMean = [3]float64{0.485, 0.456, 0.406}
+
 // Defaults returns Lucid's render_vis defaults.
 func Defaults() Config {
 	return Config{Size: 128, Steps: 512, LR: 0.05, Param: "fft", Transforms: "lucid", RedirectSteps: 16,
@@ -254,7 +258,7 @@ func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.De
 		cfg.Mean = desc.Input.Mean
 	}
 	if cfg.Mean == [3]float64{} {
-		cfg.Mean = [3]float64{0.485, 0.456, 0.406} // ImageNet's
+		cfg.Mean = imageNetMean
 	}
 	if len(objs) == 0 {
 		return nil, fmt.Errorf("am: no objective")

@@ -1,0 +1,37 @@
+package am
+
+import (
+	"context"
+	"fmt"
+)
+
+// Preview renders the initial images that an engine with the same cfg
+// starts from (its parameterisation, initialisation and seed, batch images
+// of cfg.Size with channels channels: 3 for RGB, 1 for grey), without a
+// model: a page can show its first frame while the model is still loading.
+// It returns them as Images does, and releases be. An "init: mean" image
+// takes its colour from cfg.Mean (a renderer takes the model's where
+// cfg.Mean is zero).
+func Preview[Buf, Op any](ctx context.Context, be Backend[Buf, Op], cfg Config, batch, channels int) ([]float32, error) {
+	defer be.Release()
+	cfg = cfg.withDefaults()
+	if cfg.Mean == [3]float64{} {
+		cfg.Mean = imageNetMean
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.code():
+		return nil, fmt.Errorf("am: preview: param %q draws its image with a generator: there is no preview without the model", cfg.Param)
+	case batch < 1:
+		return nil, fmt.Errorf("am: preview: batch %d: want at least 1", batch)
+	case channels != 1 && channels != 3:
+		return nil, fmt.Errorf("am: preview: %d channels: want 1 (grey) or 3 (RGB)", channels)
+	}
+	r := &Engine[Buf, Op]{cfg: cfg, be: be, batch: batch, channels: channels}
+	if err := r.prepareParam(); err != nil {
+		return nil, err
+	}
+	return r.Images(ctx)
+}
