@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/hubelviz/hubel/gpu"
+	"github.com/hubelviz/hubel/gpu/ref"
 	"github.com/hubelviz/hubel/models"
 )
 
@@ -632,11 +633,18 @@ func (r *Engine[Buf, Op]) prepareParam() error {
 	}
 	switch r.cfg.Init {
 	case "random":
-		rnd, err := be.Random(gpu.RandSpec{Kind: gpu.RandNormal, Seed: r.cfg.Seed, Scale: 0.01}, r.param)
-		if err != nil {
+		// N(0, 0.01²), drawn on the host with gpu/ref's Philox (the
+		// stream of the GPU's random kernel and of the CPU backend): for a
+		// draw made once, one upload costs less than building the GPU's
+		// Philox kernel, which SwiftShader compiles for a second or more.
+		v := ref.RandomNormal(r.cfg.Seed, 0, r.paramLen)
+		init32 := make([]float32, len(v))
+		for i, x := range v {
+			init32[i] = float32(0.01 * x)
+		}
+		if err := be.Write(r.param, init32); err != nil {
 			return err
 		}
-		init = append(init, rnd.Op())
 	case "grey", "mean":
 		if err := be.Write(r.t, r.initImage()); err != nil {
 			return err

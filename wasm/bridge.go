@@ -101,6 +101,8 @@ func (r *runner) publish() {
 	}
 	backend, adapter := "", ""
 	switch {
+	case !r.deviceOpened():
+		// still opening (init's goroutine sets dev)
 	case r.dev != nil:
 		backend, adapter = "webgpu", r.dev.Adapter
 	case r.cpu:

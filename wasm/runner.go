@@ -42,16 +42,21 @@ type loaded struct {
 // runner owns the GPU device, the loaded models and the current run. It is
 // the only goroutine that blocks on the GPU or the network.
 type runner struct {
-	cmds    chan cmd
-	view    *view
-	dev     *gpu.Device
-	devErr  error
-	devJS   js.Value // the page's record of dev (window.hubelDevices[i]), for its lost state
-	cache   map[string]*loaded
-	dropped map[string]models.Files
-	local   map[string]bool // models copied into the site at build time
-	zoo     []models.ZooEntry
-	base    *url.URL // the page's URL, for relative model paths
+	cmds   chan cmd
+	view   *view
+	dev    *gpu.Device
+	devErr error
+	devJS  js.Value // the page's record of dev (window.hubelDevices[i]), for its lost state
+	// opening is closed once the first device open (started by init
+	// on its own goroutine, so that it overlaps the first model's load)
+	// has set dev, devErr and devJS, and openedAt (performance.now()).
+	opening  chan struct{}
+	openedAt float64
+	cache    map[string]*loaded
+	dropped  map[string]models.Files
+	local    map[string]bool // models copied into the site at build time
+	zoo      []models.ZooEntry
+	base     *url.URL // the page's URL, for relative model paths
 
 	state   app.State
 	model   *loaded
@@ -143,9 +148,36 @@ func (r *runner) init() {
 	}
 	r.publishZoo()
 	r.mark("zoo")
-	r.openDevice()
-	r.mark("device")
+	// The adapter opens while the first model loads (waitDevice).
+	r.opening = make(chan struct{})
+	go func() {
+		r.openDevice()
+		r.openedAt = js.Global().Get("performance").Call("now").Float()
+		close(r.opening)
+	}()
 	r.publish()
+}
+
+// deviceOpened says whether init's device open has finished (without
+// waiting for it).
+func (r *runner) deviceOpened() bool {
+	select {
+	case <-r.opening:
+		return true
+	default:
+		return r.opening == nil
+	}
+}
+
+// waitDevice waits for init's device open and marks when it was done.
+func (r *runner) waitDevice() {
+	if r.opening == nil {
+		return
+	}
+	<-r.opening
+	if _, ok := r.marks["device"]; !ok {
+		r.marks["device"] = r.openedAt
+	}
 }
 
 func (r *runner) openDevice() {
@@ -214,7 +246,10 @@ func (r *runner) start(c cmd) {
 		return
 	}
 	r.state = s
-	if r.dev == nil && r.devErr != nil && !r.maybeSmall(s) {
+	if !js.Global().Get("navigator").Get("gpu").Truthy() {
+		r.waitDevice() // it fails at once
+	}
+	if r.deviceOpened() && r.dev == nil && r.devErr != nil && !r.maybeSmall(s) {
 		// No WebGPU and a model too large for the CPU fallback: say so
 		// before loading it.
 		r.settle(c.id, r.fail("gpu", noGPU(r.devErr)))
@@ -249,6 +284,7 @@ func (r *runner) start(c cmd) {
 		r.settle(c.id, r.fail("", err))
 		return
 	}
+	r.waitDevice()
 	for attempt := 0; ; attempt++ {
 		r.openDevice()
 		r.cpu = false

@@ -29,3 +29,21 @@ export async function launch(viewport) {
     },
   };
 }
+
+// swStored waits (up to ms) until the page's service worker is active and
+// its cache holds every model file the page fetched with a 200, and
+// returns how many it wanted and how many are still missing.
+export async function swStored(page, ms) {
+  return page.evaluate(async (ms) => {
+    await navigator.serviceWorker.ready;
+    const want = performance.getEntriesByType("resource").filter((e) => e.responseStatus === 200)
+      .map((e) => e.name).filter((u) => /\/models\/.+\//.test(u));
+    const t0 = Date.now();
+    for (;;) {
+      const keys = (await (await caches.open("hubel-v1")).keys()).map((r) => r.url);
+      const missing = want.filter((u) => !keys.includes(u));
+      if (missing.length === 0 || Date.now() - t0 > ms) return { want: want.length, missing: missing.length };
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, ms);
+}

@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launch } from "./chromium.mjs";
+import { launch, swStored } from "./chromium.mjs";
 
 const base = process.argv[2] || "http://127.0.0.1:8080/";
 const hash = process.argv[3] || "model=mobilenet_v1_0.75_224&steps=64";
@@ -54,23 +54,6 @@ async function measure(page, visit) {
   return out;
 }
 
-// stored waits until the service worker controls the page and its cache
-// holds every model file the page fetched (what a later visit finds).
-async function stored(page) {
-  return page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    const want = performance.getEntriesByType("resource").filter((e) => e.responseStatus === 200)
-      .map((e) => e.name).filter((u) => /\/models\/.+\//.test(u));
-    const t0 = Date.now();
-    for (;;) {
-      const keys = (await (await caches.open("hubel-v1")).keys()).map((r) => r.url);
-      const missing = want.filter((u) => !keys.includes(u));
-      if (missing.length === 0 || Date.now() - t0 > 300000) return { want: want.length, missing: missing.length };
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  });
-}
-
 const b = await launch({ width: 1200, height: 800 });
 try {
   const page = await b.context.newPage();
@@ -81,7 +64,7 @@ try {
   await page.goto(url, { waitUntil: "load" });
   const runs = [await measure(page, "first visit")];
   if (visits > 1) {
-    const st = await stored(page);
+    const st = await swStored(page, 300000);
     console.log(`service worker stored ${st.want - st.missing} of ${st.want} model files`);
     await page.close();
     const again = await b.context.newPage();

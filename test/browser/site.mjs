@@ -19,7 +19,7 @@
 // so the tests use 64 px images (MobileNet at 76 px) to stay quick on
 // SwiftShader; the example link's other keys are as given.
 
-import { exe, launch } from "./chromium.mjs";
+import { exe, launch, swStored } from "./chromium.mjs";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -403,19 +403,8 @@ async function testNoWebGPU(context) {
 
 async function offlineReload(page, log) {
   const context = page.context();
-  await page.evaluate(() => navigator.serviceWorker.ready);
   // Wait until the worker has stored every model file the page fetched.
-  const stored = await page.evaluate(async (ms) => {
-    const want = performance.getEntriesByType("resource").filter((e) => e.responseStatus === 200)
-      .map((e) => e.name).filter((u) => /\/models\/.+\//.test(u));
-    const t0 = Date.now();
-    for (;;) {
-      const keys = (await (await caches.open("hubel-v1")).keys()).map((r) => r.url);
-      const missing = want.filter((u) => !keys.includes(u));
-      if (missing.length === 0 || Date.now() - t0 > ms) return { want: want.length, missing: missing.length };
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }, timeoutMs);
+  const stored = await swStored(page, timeoutMs);
   console.log(`      service worker stored ${stored.want - stored.missing} of ${stored.want} model files`);
   await context.setOffline(true);
   let fromSW = null;

@@ -7,8 +7,8 @@
 //
 //	window.hubelBench = {
 //	  open(modelURL, {tune, timeCompiles}) → Promise<{adapter, ms, adapterMs, loadMs, lowerMs}>
-//	                        (the adapter opens while the model loads: adapterMs and
-//	                        loadMs overlap)
+//	                        (the device opens first, then the model loads: loadMs,
+//	                        from the call, includes adapterMs)
 //	  setup(config)       → Promise<{allocated, rendererMs, cost, tuning, variants, and spectrum()'s fields}>
 //	  spectrum()          → Promise<{params, wf, scale, ay, bx, color, paramsMs}>
 //	  sync()              → Promise<undefined> (once the GPU has done all work so far)
@@ -19,6 +19,12 @@
 //	  profile(rounds)     → Promise<{overheadMs, kernels: [{kernel, groups, ms}], byKernel: [{kernel, ms}]}>
 //	  objectives()        → Promise<[[value per step] per image]>
 //	  image()             → Promise<Float32Array> (NHWC in [0, 1], the first image)
+//	  preview(config, {tune, timeCompiles, on})
+//	                      → Promise<Float32Array> (the first image setup(config)'s
+//	                        renderer starts from, drawn on the CPU (on: "gpu": on the
+//	                        GPU) without the model:
+//	                        the page's first frame while open loads it; it waits for
+//	                        the device, which it opens if open has not begun to)
 //	  release()           → Promise<undefined>
 //	}
 //
@@ -36,6 +42,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"syscall/js"
 	"time"
 
@@ -51,6 +58,13 @@ type bench struct {
 	r    *am.Renderer
 	net  *network
 	cfg  config
+
+	// The device opens once, on its own goroutine (startDevice). d,
+	// devErr and devAt are set before devDone closes.
+	devOnce sync.Once
+	devDone chan struct{}
+	devErr  error
+	devAt   time.Time
 }
 
 // network is forward + channel objective + backward of the network alone,
@@ -84,6 +98,7 @@ func main() {
 	api.Set("profile", promise(b.profile))
 	api.Set("objectives", promise(b.objectives))
 	api.Set("image", promise(b.image))
+	api.Set("preview", promise(b.preview))
 	api.Set("release", promise(func([]js.Value) (any, error) { b.release(); return js.Undefined(), nil }))
 	js.Global().Set("hubelBench", api)
 	js.Global().Set("hubelBenchReady", true)
@@ -114,32 +129,43 @@ func promise(f func(args []js.Value) (any, error)) js.Func {
 	})
 }
 
+// startDevice starts opening the device, once, with the options {tune,
+// timeCompiles}, and returns a channel closed when it is open (or has
+// failed: devErr).
+func (b *bench) startDevice(o js.Value) <-chan struct{} {
+	b.devOnce.Do(func() {
+		b.devDone = make(chan struct{})
+		// The tuner's picks: this adapter's preset or the pick kept in
+		// localStorage, unless the page asks for trials (tune=1).
+		opts := gpu.Options{Picks: gpu.LocalStorage("hubel.pick.")}
+		if o.Type() == js.TypeObject {
+			opts.Retune = o.Get("tune").Truthy()
+			opts.TimeCompiles = o.Get("timeCompiles").Truthy()
+		}
+		go func() {
+			b.d, b.devErr = gpu.Open(opts)
+			b.devAt = time.Now()
+			close(b.devDone)
+		}()
+	})
+	return b.devDone
+}
+
 func (b *bench) open(args []js.Value) (any, error) {
 	if len(args) < 1 || args[0].Type() != js.TypeString {
 		return nil, fmt.Errorf("open: want the model's URL")
 	}
 	t0 := time.Now()
-	// The adapter opens while the model loads.
-	type opened struct {
-		d   *gpu.Device
-		err error
-		at  time.Time
+	// The device opens first: it takes milliseconds, but its promises
+	// wait for the wasm to yield, which the model's decoding delays (the
+	// model's files are on their way meanwhile: the page prefetches them).
+	<-b.startDevice(arg(args, 1))
+	if b.devErr != nil {
+		return nil, b.devErr
 	}
-	dev := make(chan opened, 1)
-	if b.d == nil {
-		go func() {
-			// The tuner's picks: this adapter's preset or the pick kept in
-			// localStorage, unless the page asks for trials (tune=1).
-			opts := gpu.Options{Picks: gpu.LocalStorage("hubel.pick.")}
-			if len(args) > 1 && args[1].Type() == js.TypeObject {
-				opts.Retune = args[1].Get("tune").Truthy()
-				opts.TimeCompiles = args[1].Get("timeCompiles").Truthy()
-			}
-			d, err := gpu.Open(opts)
-			dev <- opened{d, err, time.Now()}
-		}()
-	} else {
-		dev <- opened{b.d, nil, t0}
+	tAdapter := b.devAt
+	if tAdapter.Before(t0) {
+		tAdapter = t0 // opened by an earlier call
 	}
 	ctx := context.Background()
 	src := models.Fetch(args[0].String())
@@ -148,12 +174,6 @@ func (b *bench) open(args []js.Value) (any, error) {
 		b.desc, err = models.LoadDescriptor(ctx, src, m)
 	}
 	tLoaded := time.Now()
-	o := <-dev
-	if o.err != nil {
-		return nil, o.err
-	}
-	b.d = o.d
-	tAdapter := o.at
 	if err != nil {
 		return nil, err
 	}
@@ -233,6 +253,62 @@ func readConfig(v js.Value) (config, error) {
 	return c, nil
 }
 
+// am is the renderer's configuration.
+func (c config) am() am.Config {
+	return am.Config{Size: c.size, Steps: c.steps, LR: c.lr, Seed: c.seed, Param: "fft",
+		Transforms: fmt.Sprintf("jitter:%d", c.jitter), RedirectSteps: 0}
+}
+
+// setVariants selects the Fourier parameter's kernels on d.
+func (c config) setVariants(d *gpu.Device) error {
+	if c.spectral != "" && c.spectral != gpu.SpectralGEMM && c.spectral != gpu.SpectralDirect {
+		return fmt.Errorf("setup: spectral %q: want %s or %s", c.spectral, gpu.SpectralGEMM, gpu.SpectralDirect)
+	}
+	d.SetVariant("spectral", c.spectral)
+	return nil
+}
+
+// preview renders the initial image that setup's renderer with the same
+// config starts from (am.Preview), without the model, on the CPU backend:
+// the page's first frame, drawn while the model loads. On SwiftShader the
+// GPU would first have to compile the image's pipelines (seconds); the CPU
+// reference draws it in a fraction of a second, and the renderer's own
+// first image matches it to float rounding.
+func (b *bench) preview(args []js.Value) (any, error) {
+	c, err := readConfig(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	// The device first: its promises would wait for this computation to
+	// yield.
+	o := arg(args, 1)
+	<-b.startDevice(o)
+	var img []float32
+	if o.Type() == js.TypeObject && o.Get("on").String() == "gpu" {
+		if b.devErr != nil {
+			return nil, b.devErr
+		}
+		if err := c.setVariants(b.d); err != nil {
+			return nil, err
+		}
+		img, err = am.Preview(context.Background(), am.Backend[*gpu.Buffer, gpu.Op](am.NewGPUBackend(b.d)), c.am(), c.batch, 3)
+	} else {
+		img, err = am.Preview(context.Background(), am.Backend[[]float64, func()](am.CPUBackend{}), c.am(), c.batch, 3)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f32JS(img), nil
+}
+
+// arg is args[i], or undefined.
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
 func (b *bench) setup(args []js.Value) (any, error) {
 	if b.plan == nil {
 		return nil, fmt.Errorf("setup: open a model first")
@@ -246,10 +322,9 @@ func (b *bench) setup(args []js.Value) (any, error) {
 	}
 	b.release()
 	b.cfg = c
-	if c.spectral != "" && c.spectral != gpu.SpectralGEMM && c.spectral != gpu.SpectralDirect {
-		return nil, fmt.Errorf("setup: spectral %q: want %s or %s", c.spectral, gpu.SpectralGEMM, gpu.SpectralDirect)
+	if err := c.setVariants(b.d); err != nil {
+		return nil, err
 	}
-	b.d.SetVariant("spectral", c.spectral)
 	base := b.d.Allocated()
 	t0 := time.Now()
 	cost0 := b.d.SetupCost()
@@ -257,9 +332,7 @@ func (b *bench) setup(args []js.Value) (any, error) {
 	for i, ch := range c.channels {
 		objs[i] = am.Channel(c.layer, ch)
 	}
-	cfg := am.Config{Size: c.size, Steps: c.steps, LR: c.lr, Seed: c.seed, Param: "fft",
-		Transforms: fmt.Sprintf("jitter:%d", c.jitter), RedirectSteps: 0}
-	if b.r, err = am.NewRenderer(b.d, b.plan, b.desc, objs, cfg); err != nil {
+	if b.r, err = am.NewRenderer(b.d, b.plan, b.desc, objs, c.am()); err != nil {
 		return nil, err
 	}
 	allocated := b.d.Allocated() - base
