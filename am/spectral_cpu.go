@@ -48,33 +48,47 @@ func newCPUSpectral(s gpu.SpectralShape) *cpuSpectral {
 	return c
 }
 
-// forward writes the images (NHWC) of the spectra [b][c][2][h][wf].
+// forward writes the images (NHWC) of the spectra [b][c][2][h][wf]. The
+// inner loops run along kx, over contiguous memory, with the frequency
+// scale and the x pass's norm applied once per coefficient (this draws a
+// page's first frame, in wasm's baseline code).
 func (c *cpuSpectral) forward(spec, img []float64) {
 	s, h, w, wf := c.s, c.s.H, c.s.W, c.wf
+	r, i := make([]float64, h*wf), make([]float64, h*wf)
 	for n := range s.B {
 		for ch := range s.C {
 			re := spec[(n*s.C+ch)*2*h*wf:]
 			im := re[h*wf:]
-			// Along y: p + i·q = Σ_ky e^{iθy}·scale·(re + i·im), per (y, kx).
+			for k := range r {
+				r[k], i[k] = c.scale[k]*re[k], c.scale[k]*im[k]
+			}
+			// Along y: p + i·q = Σ_ky e^{iθy}·(r + i·i), per (y, kx),
+			// times norm[kx] for the x pass.
 			for y := range h {
-				for kx := range wf {
-					var p, q float64
-					for ky := range h {
-						k := ky*wf + kx
-						r, i := c.scale[k]*re[k], c.scale[k]*im[k]
-						cs, sn := c.cy[y*h+ky], c.sy[y*h+ky]
-						p += cs*r - sn*i
-						q += sn*r + cs*i
+				p, q := c.p[y*wf:(y+1)*wf], c.q[y*wf:(y+1)*wf]
+				clear(p)
+				clear(q)
+				for ky := range h {
+					cs, sn := c.cy[y*h+ky], c.sy[y*h+ky]
+					rk, ik := r[ky*wf:(ky+1)*wf], i[ky*wf:(ky+1)*wf]
+					for kx := range p {
+						p[kx] += cs*rk[kx] - sn*ik[kx]
+						q[kx] += sn*rk[kx] + cs*ik[kx]
 					}
-					c.p[y*wf+kx], c.q[y*wf+kx] = p, q
+				}
+				for kx := range p {
+					p[kx] *= c.norm[kx]
+					q[kx] *= c.norm[kx]
 				}
 			}
-			// Along x: the real part of Σ_kx norm·e^{iθx}·(p + i·q).
+			// Along x: the real part of Σ_kx e^{iθx}·(p + i·q).
 			for y := range h {
+				p, q := c.p[y*wf:(y+1)*wf], c.q[y*wf:(y+1)*wf]
 				for x := range w {
+					cx, sx := c.cx[x*wf:(x+1)*wf], c.sx[x*wf:(x+1)*wf]
 					v := 0.0
-					for kx := range wf {
-						v += c.norm[kx] * (c.cx[x*wf+kx]*c.p[y*wf+kx] - c.sx[x*wf+kx]*c.q[y*wf+kx])
+					for kx := range p {
+						v += cx[kx]*p[kx] - sx[kx]*q[kx]
 					}
 					img[((n*h+y)*w+x)*s.C+ch] = s.OutScale * v
 				}

@@ -79,8 +79,10 @@
   function keepOffline() {
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.ready.then((reg) => {
+      // The page's own fetches and prefetch.js's worker's.
       const urls = performance.getEntriesByType("resource").filter((e) => !e.responseStatus || e.responseStatus === 200 || e.responseStatus === 404)
         .map((e) => e.name)
+        .concat((window.hubelPrefetchTimes || []).filter((t) => t.status === 200 || t.status === 404).map((t) => t.url))
         .filter((u) => /\/models\/.+|tfjs-models/.test(u));
       if (reg.active && urls.length) reg.active.postMessage({ cache: urls });
     });

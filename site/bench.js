@@ -147,10 +147,17 @@ function fail(e) {
 // Ready is the later of the two (total). After it: the renderer's setup
 // (of which the tuner and the pipeline compile calls) and the first step
 // done (the network's pipelines compiled).
+// modelFetches lists the model's files as fetched ({name, start, end}, ms
+// after navigation): by prefetch.js's worker, or by the page.
+function modelFetches() {
+  return (window.hubelPrefetchTimes || []).map((t) => ({ name: t.url, start: t.start, end: t.end })).concat(
+    performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name)).map((e) => ({ name: e.name, start: e.startTime, end: e.responseEnd })));
+}
+
 function readyBreakdown(marks, o, h1) {
-  const model = performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name));
-  const first = model.length ? Math.min(...model.map((e) => e.startTime)) : 0;
-  const last = model.length ? Math.max(...model.map((e) => e.responseEnd)) : 0;
+  const model = modelFetches();
+  const first = model.length ? Math.min(...model.map((e) => e.start)) : 0;
+  const last = model.length ? Math.max(...model.map((e) => e.end)) : 0;
   return {
     scripts: marks.script, wasm: marks.wasm - marks.script, firstFrame: marks.frame - marks.wasm, open: marks.open - marks.wasm,
     adapter: o.adapterMs, modelFiles: model.length, modelFetch: last - first, modelLoad: o.loadMs, modelAfterFiles: marks.wasm + o.loadMs - last, plan: o.lowerMs,
@@ -236,8 +243,7 @@ async function run() {
       `the first step's ${costStep.compiles.length - costFrame.compiles.length} more ${(sum(costStep.compiles) - sum(costFrame.compiles)).toFixed(0)}`);
     for (const [k, t] of costStep.compiles) log(`  ${t.toFixed(0).padStart(6)} ms  ${k}`);
   }
-  res.modelFiles = performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name))
-    .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.requestStart), Math.round(e.responseStart), Math.round(e.responseEnd)]);
+  res.modelFiles = modelFetches().map((e) => [e.name.replace(/.*\//, ""), Math.round(e.start), Math.round(e.end)]);
   log(`page ready: ${Object.entries(res.ready).map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(0) : v}`).join(", ")}`);
   $("ready").textContent = `${(res.readyMs / 1000).toFixed(2)} s after navigation (wasm started, MobileNet loaded, first frame drawn; ` +
     `the renderer ready at ${(marks.setup / 1000).toFixed(2)} s)`;

@@ -4,11 +4,43 @@
 // window.hubelPrefetch, a Map from each file's URL to a Promise of its
 // ArrayBuffer, of 404 when there is no such file, or of null when the fetch
 // failed otherwise (hubel then fetches it again and reports the error
-// itself). base is the model's folder URL.
+// itself). base is the model's folder URL. The files are fetched by a
+// worker (prefetch-worker.js) where the browser has workers: the page's
+// main thread, busy with the wasm, would otherwise hold up the reading of
+// their bodies. window.hubelPrefetchTimes lists the worker's fetches
+// ({url, status, start, end}, ms after navigation, as the page's own resource
+// timings would), which the page's performance timeline does not show.
 "use strict";
 function hubelPrefetchModel(base) {
   const map = window.hubelPrefetch = window.hubelPrefetch || new Map();
   const dir = new URL(base, location.href).href.replace(/\/?$/, "/");
+  let worker = null;
+  try { worker = typeof Worker === "function" ? new Worker("prefetch-worker.js") : null; } catch { worker = null; }
+  if (worker) {
+    // url → resolve, for every file asked for (hubel takes an entry out
+    // of the map when it uses it: a file must not get a second promise).
+    const settle = new Map();
+    const pending = (url) => {
+      if (!settle.has(url)) map.set(url, new Promise((resolve) => settle.set(url, resolve)));
+    };
+    pending(dir + "model.json");
+    pending(dir + "hubel.json");
+    let left = Infinity;
+    const times = window.hubelPrefetchTimes = window.hubelPrefetchTimes || [];
+    worker.onmessage = (e) => {
+      const m = e.data;
+      if (m.urls) { m.urls.forEach(pending); left = m.urls.length; return; }
+      times.push({ url: m.url, status: m.buf ? 200 : m.status || 0, start: m.start - performance.timeOrigin, end: m.end - performance.timeOrigin });
+      const resolve = settle.get(m.url);
+      if (resolve) resolve(m.buf || (m.status === 404 ? 404 : null));
+      if (--left === 0) worker.terminate();
+    };
+    // A worker that cannot start (a blocked script, a file:// page) leaves
+    // the files to hubel's own fetches.
+    worker.onerror = () => { for (const r of settle.values()) r(null); worker.terminate(); };
+    worker.postMessage({ dir });
+    return;
+  }
   const get = (name) => {
     const url = dir + name;
     const p = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : r.status === 404 ? 404 : null)).catch(() => null);
@@ -24,14 +56,4 @@ function hubelPrefetchModel(base) {
       for (const p of g.paths || []) if (typeof p === "string" && !p.includes("..")) get(p);
     }
   });
-}
-
-// hubelPrefetchHash prefetches the model the app page's address names
-// (#model=NAME, a copy on this site, or #url=FOLDER); the default model is
-// small and is not prefetched.
-function hubelPrefetchHash() {
-  const key = (k) => { const m = new RegExp(`(?:^#|&)${k}=([^&]*)`).exec(location.hash); return m ? decodeURIComponent(m[1]) : ""; };
-  const url = key("url"), model = key("model");
-  if (url) hubelPrefetchModel(url);
-  else if (model && !/[/\\]|\.\./.test(model)) hubelPrefetchModel(`models/${model}/`);
 }

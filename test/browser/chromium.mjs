@@ -31,13 +31,14 @@ export async function launch(viewport) {
 }
 
 // swStored waits (up to ms) until the page's service worker is active and
-// its cache holds every model file the page fetched with a 200, and
+// its cache holds every model file the page (or its prefetch worker)
+// fetched with a 200, and
 // returns how many it wanted and how many are still missing.
 export async function swStored(page, ms) {
   return page.evaluate(async (ms) => {
     await navigator.serviceWorker.ready;
-    const want = performance.getEntriesByType("resource").filter((e) => e.responseStatus === 200)
-      .map((e) => e.name).filter((u) => /\/models\/.+\//.test(u));
+    const want = [...new Set(performance.getEntriesByType("resource").filter((e) => e.responseStatus === 200).map((e) => e.name)
+      .concat((window.hubelPrefetchTimes || []).filter((t) => t.status === 200).map((t) => t.url)))].filter((u) => /\/models\/.+\//.test(u));
     const t0 = Date.now();
     for (;;) {
       const keys = (await (await caches.open("hubel-v1")).keys()).map((r) => r.url);

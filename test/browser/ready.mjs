@@ -34,8 +34,13 @@ async function measure(page, visit) {
     await new Promise((r) => setTimeout(r, 100));
   }
   if (s.error) throw new Error(`${visit}: page error: ${s.error}`);
+  // The model's files: fetched by the page, or by prefetch.js's worker
+  // (whose fetches the page's timeline does not list; through the service
+  // worker when the page is controlled).
   const files = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name))
-    .map((e) => ({ name: e.name.replace(/.*\/models\//, ""), start: e.startTime, end: e.responseEnd, sw: e.workerStart > 0 })));
+    .map((e) => ({ name: e.name.replace(/.*\/models\//, ""), start: e.startTime, end: e.responseEnd, sw: e.workerStart > 0 }))
+    .concat((window.hubelPrefetchTimes || []).map((t) => ({ name: t.url.replace(/.*\/models\//, ""), start: t.start, end: t.end,
+      sw: !!(navigator.serviceWorker && navigator.serviceWorker.controller) }))));
   const shards = files.filter((f) => !/index\.json$/.test(f.name));
   const wasm = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\.wasm$/.test(e.name))
     .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.responseEnd)]));
