@@ -379,6 +379,10 @@ async function testLostDevice(page, log) {
   // page about its own device only (a late lost promise of an old device
   // cannot mark the new one) and waits for the promise after a failed call.
   const steps = 60;
+  // The program opens its device while its first model loads: wait for it
+  // (when this test runs alone, the page has just opened).
+  await page.waitForFunction(() => window.hubelDevices && window.hubelDevices.length > 0, null, { timeout: timeoutMs });
+  await until(page, (s) => !s.running, "lost device: the first run", log);
   await page.evaluate(() => window.hubelDevices[window.hubelDevices.length - 1].destroy());
   await go(page, `#model=${model}&objective=conv_pw_3_relu:1&steps=${steps}&size=32&seed=3`);
   const s = await until(page, (s) => s.step >= steps && !s.running, "lost device: recovered run", log);
