@@ -18,6 +18,7 @@ import (
 	"github.com/hubelviz/hubel/am"
 	"github.com/hubelviz/hubel/gpu"
 	"github.com/hubelviz/hubel/models"
+	"github.com/hubelviz/hubel/train"
 )
 
 // cmdMeasureDGN measures DGN-AM and PPGN on a bundled classifier (issue
@@ -48,6 +49,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here")
+	dataset := fs.String("dataset", "", "mnist or fashion: also measure the same on real test images (the first 10 of each class per group, 20 groups) as the reference")
 	cache := fs.String("cache", "", "folder keeping DGN-AM's and pixel AM's images between runs (for sweeps over PPGN's settings): reused when their settings match")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -225,6 +227,23 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		}
 		return out, nil
 	}
+	var real []map[string]any
+	if *dataset != "" {
+		ds, err := train.Load(*dataset, "")
+		if err != nil {
+			return err
+		}
+		if real, err = realReference(&ds.Test, C, func(imgs []float32, c int) ([]float64, []float64, error) {
+			pm, err := prob(main.p, imgs, c)
+			if err != nil {
+				return nil, nil, err
+			}
+			pj, err := prob(judge.p, imgs, c)
+			return pm, pj, err
+		}); err != nil {
+			return err
+		}
+	}
 	var res []map[string]any
 	var allDGN, allPPGN, ratios []float64
 	okDGN, okPPGN, okPixel := 0, 0, 0
@@ -278,6 +297,9 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		if c < len(main.desc.Labels) {
 			label = main.desc.Labels[c]
 		}
+		if real != nil {
+			real[c]["ppgn_ratio_to_real_dist"] = pdist / real[c]["mean_pair_dist"].(float64)
+		}
 		res = append(res, map[string]any{"class": c, "label": label,
 			"dgn_main_p": dm, "dgn_judge_p": dj, "dgn_both_ge_0.9": nd,
 			"ppgn_main_p": pm, "ppgn_judge_p": pj, "ppgn_both_ge_0.9": np,
@@ -300,7 +322,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	return json.NewEncoder(stdout).Encode(map[string]any{
+	report := map[string]any{
 		"model": *dir, "judge": *judgeDir, "adapter": d.Adapter,
 		"dgn_both_ge_0.9":    fmt.Sprintf("%d/%d", okDGN, C**restarts),
 		"ppgn_both_ge_0.9":   fmt.Sprintf("%d/%d", okPPGN, C**samples),
@@ -309,7 +331,52 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		"min_diversity_ratio": minOf(ratios), "mean_diversity_ratio": mean(ratios),
 		"dgn_seconds": dgnTime.Seconds(), "ppgn_seconds": ppgnTime.Seconds(),
 		"classes": res,
-	})
+	}
+	if real != nil {
+		report["real"] = real
+	}
+	return json.NewEncoder(stdout).Encode(report)
+}
+
+// realReference measures real test images as measure-dgn measures the
+// synthesised ones: per class, in groups of realGroup images (the first
+// realGroups groups of the class in the test set), the fraction that both
+// classifiers give p ≥ 0.9 and the mean pairwise pixel distance within a
+// group, so that the methods' figures can be read against the data's own.
+func realReference(s *train.Split, C int, probs func(imgs []float32, c int) (main, judge []float64, err error)) ([]map[string]any, error) {
+	const realGroup, realGroups = 10, 20
+	n := s.H * s.W
+	out := make([]map[string]any, C)
+	for c := range C {
+		var idx []int
+		for i := 0; i < s.N && len(idx) < realGroup*realGroups; i++ {
+			if int(s.Labels[i]) == c {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) < realGroup*realGroups {
+			return nil, fmt.Errorf("measure-dgn: class %d has %d test images, want %d", c, len(idx), realGroup*realGroups)
+		}
+		imgs := make([]float32, len(idx)*n)
+		s.Batch(idx, imgs)
+		pm, pj, err := probs(imgs, c)
+		if err != nil {
+			return nil, err
+		}
+		both := 0
+		for i := range pm {
+			if pm[i] >= 0.9 && pj[i] >= 0.9 {
+				both++
+			}
+		}
+		dist := 0.0
+		for g := range realGroups {
+			dist += meanPairDist(imgs[g*realGroup*n:(g+1)*realGroup*n], n)
+		}
+		out[c] = map[string]any{"class": c, "images": len(idx), "both_ge_0.9": float64(both) / float64(len(idx)),
+			"mean_pair_dist": dist / realGroups}
+	}
+	return out, nil
 }
 
 // pixelAM is pixel-space AM of one image per class for a grey model: DGN-AM

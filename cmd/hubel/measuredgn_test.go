@@ -1,11 +1,14 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hubelviz/hubel/train"
 )
 
 // TestCached checks measure-dgn's image cache: a second call with the same
@@ -51,5 +54,48 @@ func TestCached(t *testing.T) {
 	}
 	if renders != 3 || d[0] != 3 {
 		t.Fatalf("without a cache folder: %d renders, images %v; want a render every time", renders, d)
+	}
+}
+
+// TestRealReference checks the real-data reference on a made-up split:
+// per class the fraction of images both classifiers accept and the mean
+// pair distance within groups of 10, computed by hand.
+func TestRealReference(t *testing.T) {
+	// Two classes of 200 2×2 images, interleaved; in class 1 every other
+	// image (of the class) has its first pixel at 1, the rest are 0: in a
+	// group of 10, 5·5 of the 45 pairs differ, by distance 1.
+	s := train.Split{N: 400, H: 2, W: 2, Pixels: make([]uint8, 400*4), Labels: make([]uint8, 400)}
+	k := 0
+	for i := range 400 {
+		s.Labels[i] = uint8(i % 2)
+		if i%2 == 1 {
+			if k%2 == 0 {
+				s.Pixels[i*4] = 255
+			}
+			k++
+		}
+	}
+	ref, err := realReference(&s, 2, func(imgs []float32, c int) ([]float64, []float64, error) {
+		n := len(imgs) / 4
+		m, j := make([]float64, n), make([]float64, n)
+		for i := range n {
+			m[i], j[i] = 0.95, 0.95
+			if c == 1 && i%4 == 0 { // a quarter fails the judge
+				j[i] = 0.5
+			}
+		}
+		return m, j, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c, want := range []struct{ both, dist float64 }{{1, 0}, {0.75, 25.0 / 45}} {
+		got := ref[c]
+		if got["images"] != 200 || math.Abs(got["both_ge_0.9"].(float64)-want.both) > 1e-12 || math.Abs(got["mean_pair_dist"].(float64)-want.dist) > 1e-9 {
+			t.Errorf("class %d: %v, want both %v, dist %v", c, got, want.both, want.dist)
+		}
+	}
+	if _, err := realReference(&train.Split{N: 5, H: 2, W: 2, Pixels: make([]uint8, 20), Labels: make([]uint8, 5)}, 1, nil); err == nil {
+		t.Error("5 images of class 0: want an error (200 needed)")
 	}
 }
