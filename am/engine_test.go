@@ -350,7 +350,8 @@ func TestFixedSizeModel(t *testing.T) {
 // gpu/ref's direct sum, forward and backward, for even and odd sizes.
 func TestCPUSpectral(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
-	for _, s := range []gpu.SpectralShape{{B: 2, C: 3, H: 6, W: 8, Decay: 1, OutScale: 0.25}, {B: 1, C: 3, H: 7, W: 5, Decay: 1.5, OutScale: 1}} {
+	for _, s := range []gpu.SpectralShape{{B: 2, C: 3, H: 6, W: 8, Decay: 1, OutScale: 0.25}, {B: 1, C: 3, H: 7, W: 5, Decay: 1.5, OutScale: 1},
+		{B: 1, C: 1, H: 24, W: 10, Decay: 1, OutScale: 0.25}, {B: 1, C: 2, H: 45, W: 9, Decay: 1, OutScale: 0.25}} {
 		spec, dimg := make([]float64, s.SpectrumLen()), make([]float64, s.B*s.H*s.W*s.C)
 		for _, v := range [][]float64{spec, dimg} {
 			for i := range v {
