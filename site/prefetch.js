@@ -63,3 +63,13 @@ function workerGet(worker, map, fallback) {
     worker.postMessage({ urls: fresh });
   };
 }
+
+// hubelPrefetchHash prefetches the model the app page's address names
+// (#model=NAME, a copy on this site, or #url=FOLDER); the default model is
+// small and is not prefetched.
+function hubelPrefetchHash() {
+  const key = (k) => { const m = new RegExp(`(?:^#|&)${k}=([^&]*)`).exec(location.hash); return m ? decodeURIComponent(m[1]) : ""; };
+  const url = key("url"), model = key("model");
+  if (url) hubelPrefetchModel(url);
+  else if (model && !/[/\\]|\.\./.test(model)) hubelPrefetchModel(`models/${model}/`);
+}
