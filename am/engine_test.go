@@ -229,9 +229,7 @@ func TestTermsRaise(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := d.Sync(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			settle(t, d, r)
 			before := gpu.ReadStats()
 			for range c.cfg.Steps {
 				if err := r.Step(); err != nil {
@@ -485,5 +483,18 @@ func TestInitialImage(t *testing.T) {
 	}
 	if _, err := Preview(context.Background(), Backend[[]float64, func()](CPUBackend{}), Config{Param: "dgn"}, 1, 3); err == nil {
 		t.Error("Preview of a generator's parameter: no error")
+	}
+}
+
+// settle waits until r's setup has finished on the GPU, including the
+// read-back of the initial image that setup starts in the background (it
+// would otherwise land among the read-backs counted during the steps).
+func settle(t *testing.T, d *gpu.Device, r *Renderer) {
+	t.Helper()
+	if _, err := r.Images(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Sync(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

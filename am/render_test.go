@@ -52,9 +52,7 @@ func TestRenderRaisesObjective(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r.Release()
-		if err := d.Sync(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		settle(t, d, r)
 		before := gpu.ReadStats()
 		for range cfg.Steps {
 			if err := r.Step(); err != nil {
