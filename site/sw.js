@@ -52,8 +52,10 @@ async function networkFirst(e) {
   try {
     const resp = await fetch(req);
     if (resp.ok) {
-      const copy = resp.clone();
-      e.waitUntil(caches.open(CACHE).then(async (c) => { if (!same(await c.match(req), copy)) await c.put(req, copy); }));
+      // Clone only what is stored: an unread clone holds its original's
+      // body back (Chromium stalled hubel.wasm for 50 s that way).
+      const c = await caches.open(CACHE);
+      if (!same(await c.match(req), resp)) e.waitUntil(c.put(req, resp.clone()));
     }
     return resp;
   } catch (err) {
