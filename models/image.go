@@ -43,6 +43,22 @@ func Pixels(img image.Image, lo, hi float64) []float32 {
 	return out
 }
 
+// Channels returns rgb (NHWC RGB values, three per pixel) with c channels
+// per pixel: itself for c = 3, and for c = 1 the luma 0.299·R + 0.587·G +
+// 0.114·B (ITU-R BT.601, as image/color's Gray model), so that a grey
+// model reads a PNG saved as RGB (for example one `hubel render` wrote) as
+// the grey image it shows.
+func Channels(rgb []float32, c int) []float32 {
+	if c != 1 {
+		return rgb
+	}
+	out := make([]float32, len(rgb)/3)
+	for i := range out {
+		out[i] = float32(0.299*float64(rgb[3*i]) + 0.587*float64(rgb[3*i+1]) + 0.114*float64(rgb[3*i+2]))
+	}
+	return out
+}
+
 // Scale8 maps an 8-bit value to [lo, hi]. For MobileNet's [−1, 1] it is
 // p/127.5 − 1 in float32, exactly what the TF.js reference harness computes.
 func Scale8(p uint32, lo, hi float64) float32 {

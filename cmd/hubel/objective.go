@@ -120,9 +120,12 @@ func cmdObjective(args []string, stdout io.Writer) error {
 // name "grey" is a mid-grey image, 0.5 in [0, 1].
 func (l *loaded) anyImage(path string) ([]float32, error) {
 	s := l.plan.Nodes[0].Shape
-	oh, ow := s[0], s[1]
+	oh, ow, c := s[0], s[1], 3
+	if len(s) == 3 {
+		c = s[2]
+	}
 	if path == "grey" {
-		x := make([]float32, oh*ow*3)
+		x := make([]float32, oh*ow*c)
 		for i := range x {
 			x[i] = float32(l.lo + 0.5*(l.hi-l.lo))
 		}
@@ -141,7 +144,7 @@ func (l *loaded) anyImage(path string) ([]float32, error) {
 	h, w := b.Dy(), b.Dx()
 	px := models.Pixels(im, l.lo, l.hi)
 	if h == oh && w == ow {
-		return px, nil
+		return models.Channels(px, c), nil
 	}
 	x := make([]float64, len(px))
 	for i, v := range px {
@@ -159,5 +162,5 @@ func (l *loaded) anyImage(path string) ([]float32, error) {
 	for i, v := range y {
 		out[i] = float32(v)
 	}
-	return out, nil
+	return models.Channels(out, c), nil
 }

@@ -98,7 +98,11 @@ func (l *loaded) close() {
 
 func (l *loaded) image(path string) ([]float32, error) {
 	s := l.model.Input.Shape
-	return models.Image(path, s[0], s[1], l.lo, l.hi)
+	px, err := models.Image(path, s[0], s[1], l.lo, l.hi)
+	if err != nil || len(s) < 3 {
+		return px, err
+	}
+	return models.Channels(px, s[2]), nil
 }
 
 // Prediction is what `hubel predict -json` prints.
