@@ -200,7 +200,7 @@ async function run() {
   const channels = (B) => Array.from({ length: B }, (_, i) => chans[i % chans.length]);
   const cfg1 = { batch: 1, size, jitter, steps: check, layer, channels: channels(1), seed, lr: 0.05, spectral, spectrum: false };
   status("loading bench.wasm…");
-  hubelPrefetchModel(modelURL); // the model downloads while the wasm compiles
+  hubelPrefetchModel(modelURL, { worker: true }); // the model downloads while the wasm compiles
   const hb = await startWasm();
   mark("wasm");
   status("loading MobileNet…");

@@ -5,14 +5,15 @@
 // ArrayBuffer, of 404 when there is no such file, or of null when the fetch
 // failed otherwise (hubel then fetches it again and reports the error
 // itself). base is the model's folder URL. The page fetches model.json and
-// hubel.json itself; the weight files are fetched by a worker
-// (prefetch-worker.js) where the browser has workers: the page's main
+// hubel.json itself; with {worker: true} the weight files are fetched by
+// a worker (prefetch-worker.js) where the browser has workers and no
+// service worker controls the page (bench.html): the page's main
 // thread, busy with the wasm, would otherwise hold up the reading of their
 // bodies. window.hubelPrefetchTimes lists the worker's fetches ({url,
 // status, start, end}, ms after navigation, as the page's own resource
 // timings would), which the page's performance timeline does not show.
 "use strict";
-function hubelPrefetchModel(base) {
+function hubelPrefetchModel(base, { worker: useWorker = false } = {}) {
   const map = window.hubelPrefetch = window.hubelPrefetch || new Map();
   const dir = new URL(base, location.href).href.replace(/\/?$/, "/");
   const get = (name) => {
@@ -21,8 +22,14 @@ function hubelPrefetchModel(base) {
     map.set(url, p);
     return p;
   };
+  // Only where the page asks for it and no service worker controls the
+  // page: the app (which has one) does not use it. After a first visit
+  // whose weights the worker fetched, the app's repeat visits stalled for
+  // 40–90 s before the wasm started (3 of 3 runs; none without the worker,
+  // cause not found), in Chromium 156.
   let worker = null;
-  try { worker = typeof Worker === "function" ? new Worker("prefetch-worker.js") : null; } catch { worker = null; }
+  const controlled = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
+  try { worker = useWorker && typeof Worker === "function" && !controlled ? new Worker("prefetch-worker.js") : null; } catch { worker = null; }
   const direct = (urls) => urls.forEach((u) => get(u.slice(dir.length)));
   const many = worker ? workerGet(worker, map, direct) : direct;
   get("hubel.json"); // hubel's descriptor, where the model has one

@@ -40,7 +40,7 @@ async function measure(page, visit) {
   const files = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name))
     .map((e) => ({ name: e.name.replace(/.*\/models\//, ""), start: e.startTime, end: e.responseEnd, sw: e.workerStart > 0 }))
     .concat((window.hubelPrefetchTimes || []).map((t) => ({ name: t.url.replace(/.*\/models\//, ""), start: t.start, end: t.end,
-      sw: !!(navigator.serviceWorker && navigator.serviceWorker.controller) }))));
+      sw: performance.getEntriesByType("navigation")[0].workerStart > 0 }))));
   const shards = files.filter((f) => !/index\.json$/.test(f.name));
   const wasm = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\.wasm$/.test(e.name))
     .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.responseEnd)]));
