@@ -22,11 +22,9 @@ function hubelPrefetchModel(base, { worker: useWorker = false } = {}) {
     map.set(url, p);
     return p;
   };
-  // Only where the page asks for it and no service worker controls the
-  // page: the app (which has one) does not use it. After a first visit
-  // whose weights the worker fetched, the app's repeat visits stalled for
-  // 40–90 s before the wasm started (3 of 3 runs; none without the worker,
-  // cause not found), in Chromium 156.
+  // Only where the page asks for it (bench.html) and no service worker
+  // controls the page. The app does not ask: its runs with the worker were
+  // measured only in a trap (docs/speed.md), so it is not known to help.
   let worker = null;
   const controlled = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
   try { worker = useWorker && typeof Worker === "function" && !controlled ? new Worker("prefetch-worker.js") : null; } catch { worker = null; }

@@ -71,6 +71,14 @@ try {
   if (visits > 1) {
     const st = await swStored(page, 300000);
     console.log(`service worker stored ${st.want - st.missing} of ${st.want} model files`);
+    // The first visit's first steps done: closing the page does not stop
+    // the GPU process compiling their pipelines (SwiftShader: tens of
+    // seconds under load), which a repeat visit opened at once would wait
+    // behind (ebiten's WebGL calls block on it).
+    for (const t0 = Date.now(); Date.now() - t0 < 300000;) {
+      if ((await page.evaluate(() => window.hubel.state().step)) >= 2) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     await page.close();
     const again = await b.context.newPage();
     again.on("pageerror", (e) => console.log(`[pageerror] ${e}`));
