@@ -363,3 +363,21 @@ func (r *Engine[Buf, Op]) Codes(ctx context.Context) ([]float32, error) {
 	}
 	return r.be.Read(ctx, r.code.h)
 }
+
+// SetCodes replaces the codes h of a "dgn" or "ppgn" render ([B][D], as
+// Codes returns them), clipped to the range of real codes: to continue a
+// chain elsewhere, or to refine a copy of one chain's state with another
+// renderer (a noise-free PPGN, say) while the chain itself goes on.
+func (r *Engine[Buf, Op]) SetCodes(h []float32) error {
+	c := r.code
+	if c == nil {
+		return fmt.Errorf("am: param %s has no code", r.cfg.Param)
+	}
+	if n := r.batch * c.gg.Plan.Nodes[0].Shape[0]; len(h) != n {
+		return fmt.Errorf("am: SetCodes: %d values, want %d (%d codes of %d units)", len(h), n, r.batch, n/r.batch)
+	}
+	if err := r.be.Write(c.h, h); err != nil {
+		return err
+	}
+	return r.be.Submit(c.update[len(c.update)-1]) // the clipping
+}

@@ -47,6 +47,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	dgnJitter := fs.Int("dgn-jitter", 0, "DGN-AM: shift G(h) by up to N whole pixels at random each step before the classifier")
 	ppgnJitter := fs.Int("ppgn-jitter", ppgnDef.Jitter, "PPGN: shift G(h) by up to N whole pixels at random each step before the classifier")
 	ppgnInit := fs.String("ppgn-init", ppgnDef.Init, "PPGN chains' start: mean (the mean code) or random")
+	refine := fs.Int("refine", 0, "PPGN: report each sample after this many noise-free steps (ε3 = 0) from a copy of the chain's state; the chain itself goes on from the noisy state")
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here")
@@ -181,11 +182,40 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
 	steps := *burn + (*samples-1)*(*every)
-	r, err := run(main.p, o, am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}, func(r *am.Renderer, s int) error {
+	if *refine < 0 {
+		return fmt.Errorf("-refine %d: want ≥ 0", *refine)
+	}
+	ppgnCfg := am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}
+	var refiner *am.Renderer
+	if *refine > 0 {
+		rc := ppgnCfg
+		rc.Steps, rc.Langevin.Eps3, rc.Seed = *refine**samples, 0, *seed+1
+		if refiner, err = am.NewRenderer(d, main.p, main.desc, o, rc); err != nil {
+			return err
+		}
+		defer refiner.Release()
+	}
+	r, err := run(main.p, o, ppgnCfg, func(r *am.Renderer, s int) error {
 		if s < *burn || (s-*burn)%*every != 0 {
 			return nil
 		}
-		px, err := r.Images(ctx)
+		src := r
+		if refiner != nil {
+			h, err := r.Codes(ctx)
+			if err != nil {
+				return err
+			}
+			if err := refiner.SetCodes(h); err != nil {
+				return err
+			}
+			for range *refine {
+				if err := refiner.Step(); err != nil {
+					return err
+				}
+			}
+			src = refiner
+		}
+		px, err := src.Images(ctx)
 		if err != nil {
 			return err
 		}
@@ -248,6 +278,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	var res []map[string]any
 	var allDGN, allPPGN, ratios []float64
 	okDGN, okPPGN, okPixel := 0, 0, 0
+	okPPGNMain, okPPGNJudge := 0, 0
 	for c := range C {
 		dg := dgn[c**restarts*P : (c+1)**restarts*P]
 		pp := ppgnSamples[c]
@@ -287,6 +318,8 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		nd, np := both(dm, dj), both(pm, pj)
 		okDGN += nd
 		okPPGN += np
+		okPPGNMain += both(pm, pm)
+		okPPGNJudge += both(pj, pj)
 		if xm[0] >= 0.9 && xj[0] >= 0.9 {
 			okPixel++
 		}
@@ -325,9 +358,13 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	}
 	report := map[string]any{
 		"model": *dir, "judge": *judgeDir, "adapter": d.Adapter,
-		"dgn_both_ge_0.9":    fmt.Sprintf("%d/%d", okDGN, C**restarts),
-		"ppgn_both_ge_0.9":   fmt.Sprintf("%d/%d", okPPGN, C**samples),
-		"pixel_both_ge_0.9":  fmt.Sprintf("%d/%d", okPixel, C),
+		"dgn_both_ge_0.9":   fmt.Sprintf("%d/%d", okDGN, C**restarts),
+		"ppgn_both_ge_0.9":  fmt.Sprintf("%d/%d", okPPGN, C**samples),
+		"pixel_both_ge_0.9": fmt.Sprintf("%d/%d", okPixel, C),
+		"ppgn_main_ge_0.9":  fmt.Sprintf("%d/%d", okPPGNMain, C**samples),
+		"ppgn_judge_ge_0.9": fmt.Sprintf("%d/%d", okPPGNJudge, C**samples),
+		"ppgn_settings": map[string]any{"eps1": *eps1, "eps2": *eps2, "eps3": *eps3, "burn": *burn, "every": *every,
+			"jitter": *ppgnJitter, "init": *ppgnInit, "refine": *refine, "seed": *seed},
 		"mean_dgn_pair_dist": mean(allDGN), "mean_ppgn_pair_dist": mean(allPPGN),
 		"min_diversity_ratio": minOf(ratios), "mean_diversity_ratio": mean(ratios),
 		"dgn_seconds": dgnTime.Seconds(), "ppgn_seconds": ppgnTime.Seconds(),
