@@ -32,20 +32,14 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
 // mirror maps a position on the infinite, mirrored line into [0, len).
+// A negative position is reflected first (−1 → 0, −2 → 1, the same
+// half-sample reflection), so no remainder sees a negative operand: on
+// NVIDIA's Vulkan driver an i32 % of a negative value through gogpu's
+// SPIR-V gave the unsigned remainder.
 fn mirror(t: i32) -> u32 {
-    let n = i32(p.len);
-    if (t >= 0 && t < n) {
-        return u32(t);
-    }
-    let period = 2 * n;
-    var m = t % period;
-    if (m < 0) {
-        m += period;
-    }
-    if (m >= n) {
-        m = period - 1 - m;
-    }
-    return u32(m);
+    let n = p.len;
+    let u = u32(select(t, -1 - t, t < 0)) % (2u * n);
+    return select(u, 2u * n - 1u - u, u >= n);
 }
 
 @compute @workgroup_size(WG)

@@ -76,6 +76,14 @@ fn inside(i: i32, size: u32) -> bool {
     return i >= 0 && i < i32(size);
 }
 
+// exact_div is a / b for a multiple a of b, with unsigned division only: on
+// NVIDIA's Vulkan driver an i32 division of a negative value through gogpu's
+// SPIR-V came out as if unsigned.
+fn exact_div(a: i32, b: u32) -> i32 {
+    let q = i32(u32(abs(a)) / b);
+    return select(q, -q, a < 0);
+}
+
 // Output position that reads input position i through tap k (stride s, pad
 // before), or -1 when none does.
 fn out_pos(i: u32, s: u32, k: u32, pad: u32, size: u32) -> i32 {
@@ -189,14 +197,16 @@ fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     let ox0 = (pb % owb) * TP;
     let oy = (pb / owb) % p.oh;
     let n = pb / (owb * p.oh);
-    var acc: array<array<vec4<f32>, NV>, TP>;
+    // Locals are zeroed explicitly: gogpu's naga (v0.19) gives `var x: T;` no
+    // initialiser in SPIR-V, and NVIDIA's driver leaves such memory undefined.
+    var acc = array<array<vec4<f32>, NV>, TP>();
     for (var ky = 0u; ky < p.kh; ky++) {
         let iy = in_pos(oy, p.sy, ky, p.pt);
         let row_ok = inside(iy, p.h);
         let row = (n * p.h + u32(max(iy, 0))) * p.w;
         for (var kx = 0u; kx < p.kw; kx++) {
-            var xb: array<u32, TP>;
-            var ok: array<bool, TP>;
+            var xb = array<u32, TP>();
+            var ok = array<bool, TP>();
             for (var t = 0u; t < TP; t++) {
                 let ix = in_pos(ox0 + t, p.sx, kx, p.pl);
                 ok[t] = row_ok && inside(ix, p.w);
@@ -208,7 +218,7 @@ fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
                 // Four input channels at a time: one vec4 of x per pixel,
                 // a 4×4 block of w per vec4 of filters.
                 for (; c < p.c; c += 4u) {
-                    var m: array<mat4x4<f32>, NV>;
+                    var m = array<mat4x4<f32>, NV>();
                     for (var v = 0u; v < NV; v++) {
                         let f = f0 + 4u * v;
                         let r = wb + c * p.f;
@@ -223,7 +233,7 @@ fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
                 }
             }
             for (; c < p.c; c++) {
-                var wv: array<vec4<f32>, NV>;
+                var wv = array<vec4<f32>, NV>();
                 for (var v = 0u; v < NV; v++) {
                     wv[v] = w_f4(wb + c * p.f, f0 + 4u * v);
                 }
@@ -317,16 +327,16 @@ fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let iy_ = (a / (hy * p.sx)) + p.sy * (a % hy);
     let live = q < total && iy_ < p.h;
     let iy = min(iy_, p.h - 1u);
-    var acc: array<array<vec4<f32>, NV>, TP>;
+    var acc = array<array<vec4<f32>, NV>, TP>();
     for (var ky = (iy + p.pt) % p.sy; ky < min(p.kh, iy + p.pt + 1u); ky += p.sy) {
         let oy = (iy + p.pt - ky) / p.sy;
         let row_ok = oy < p.oh;
         let row = (n * p.oh + oy) * p.ow;
         for (var kx = (r + p.pl) % p.sx; kx < p.kw; kx += p.sx) {
             // Output column read by pixel t = 0 (negative: in the padding).
-            let ox0 = (i32(r + p.pl) - i32(kx)) / i32(p.sx) + i32(j0);
-            var yb: array<u32, TP>;
-            var ok: array<bool, TP>;
+            let ox0 = exact_div(i32(r + p.pl) - i32(kx), p.sx) + i32(j0);
+            var yb = array<u32, TP>();
+            var ok = array<bool, TP>();
             for (var t = 0u; t < TP; t++) {
                 let ox = ox0 + i32(t);
                 ok[t] = row_ok && inside(ox, p.ow);
@@ -334,13 +344,13 @@ fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             }
             let wb = (ky * p.kw + kx) * p.c;
             // Rows w[ky][kx][c][·] of this invocation's channels (clamped).
-            var wr: array<u32, 4 * NV>;
+            var wr = array<u32, 4 * NV>();
             for (var u = 0u; u < 4u * NV; u++) {
                 wr[u] = (wb + min(c0 + u, p.c - 1u)) * p.f;
             }
             let f4 = p.f / 4u;
             for (var g = 0u; g < f4; g++) {
-                var m: array<mat4x4<f32>, NV>;
+                var m = array<mat4x4<f32>, NV>();
                 for (var v = 0u; v < NV; v++) {
                     m[v] = mat4x4<f32>(w_row4(wr[4u * v] + 4u * g), w_row4(wr[4u * v + 1u] + 4u * g),
                                        w_row4(wr[4u * v + 2u] + 4u * g), w_row4(wr[4u * v + 3u] + 4u * g));
@@ -437,7 +447,7 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let k = kc / cb;
     let ky = k / p.kw;
     let kx = k % p.kw;
-    var acc: array<array<vec4<f32>, NV>, TP>;
+    var acc = array<array<vec4<f32>, NV>, TP>();
     // Lane s takes rows r0+s (uniform loop bounds keep the lanes of a
     // SIMD group in step), its row past the end masked.
     let rows = p.n * p.oh;
@@ -453,7 +463,7 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             let ok = row_ok && inside(ix, p.w);
             let xb = select(0u, (row + u32(ix)) * p.c, ok);
             let yb = (rr * p.ow + ox) * p.f;
-            var d: array<vec4<f32>, NV>;
+            var d = array<vec4<f32>, NV>();
             for (var v = 0u; v < NV; v++) {
                 d[v] = dy_f4(yb, f0 + 4u * v);
             }

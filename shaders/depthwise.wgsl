@@ -65,6 +65,14 @@ fn inside(i: i32, size: u32) -> bool {
     return i >= 0 && i < i32(size);
 }
 
+// exact_div is a / b for a multiple a of b, with unsigned division only: on
+// NVIDIA's Vulkan driver an i32 division of a negative value through gogpu's
+// SPIR-V came out as if unsigned.
+fn exact_div(a: i32, b: u32) -> i32 {
+    let q = i32(u32(abs(a)) / b);
+    return select(q, -q, a < 0);
+}
+
 // Output position that reads input position i through tap k, or -1.
 fn out_pos(i: u32, s: u32, k: u32, pad: u32, size: u32) -> i32 {
     let t = i32(i + pad) - i32(k);
@@ -160,13 +168,15 @@ fn fwd_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     let ox0 = (pb % owb) * TP;
     let oy = (pb / owb) % p.oh;
     let n = pb / (owb * p.oh);
-    var acc: array<array<vec4<f32>, NV>, TP>;
+    // Locals are zeroed explicitly: gogpu's naga (v0.19) gives `var x: T;` no
+    // initialiser in SPIR-V, and NVIDIA's driver leaves such memory undefined.
+    var acc = array<array<vec4<f32>, NV>, TP>();
     for (var ky = 0u; ky < p.kh; ky++) {
         let iy = in_pos(oy, p.sy, ky, p.pt);
         let row_ok = inside(iy, p.h);
         let row = (n * p.h + u32(max(iy, 0))) * p.w;
         for (var kx = 0u; kx < p.kw; kx++) {
-            var wv: array<vec4<f32>, NV>;
+            var wv = array<vec4<f32>, NV>();
             for (var v = 0u; v < NV; v++) {
                 wv[v] = w_o4((ky * p.kw + kx) * cm, o0 + 4u * v);
             }
@@ -262,17 +272,17 @@ fn dx_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let iy_ = (a / (hy * p.sx)) + p.sy * (a % hy);
     let live = q < total && iy_ < p.h;
     let iy = min(iy_, p.h - 1u);
-    var acc: array<array<vec4<f32>, NV>, TP>;
+    var acc = array<array<vec4<f32>, NV>, TP>();
     for (var ky = (iy + p.pt) % p.sy; ky < min(p.kh, iy + p.pt + 1u); ky += p.sy) {
         let oy = (iy + p.pt - ky) / p.sy;
         let row_ok = oy < p.oh;
         let row = (n * p.oh + oy) * p.ow;
         for (var kx = (r + p.pl) % p.sx; kx < p.kw; kx += p.sx) {
-            let ox0 = (i32(r + p.pl) - i32(kx)) / i32(p.sx) + i32(j0);
+            let ox0 = exact_div(i32(r + p.pl) - i32(kx), p.sx) + i32(j0);
             let wb = (ky * p.kw + kx) * cm;
             for (var m = 0u; m < p.m; m++) {
                 // Filters of channels c0+4v+j, multiplier m.
-                var wv: array<vec4<f32>, NV>;
+                var wv = array<vec4<f32>, NV>();
                 for (var v = 0u; v < NV; v++) {
                     wv[v] = dw_c4(wb, c0 + 4u * v, m, true);
                 }
@@ -375,9 +385,9 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let qq = min(q / SPLIT, total - 1u);
     let o0 = (qq % ob) * 4u * NV;
     let k0 = (qq / ob) * TP;
-    var acc: array<array<vec4<f32>, NV>, TP>;
-    var ky: array<u32, TP>;
-    var kx: array<u32, TP>;
+    var acc = array<array<vec4<f32>, NV>, TP>();
+    var ky = array<u32, TP>();
+    var kx = array<u32, TP>();
     for (var t = 0u; t < TP; t++) {
         let k = min(k0 + t, nk - 1u);
         ky[t] = k / p.kw;
@@ -393,7 +403,7 @@ fn dw_reg(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
         let oy = rr % p.oh;
         for (var ox = 0u; ox < p.ow; ox++) {
             let yb = (rr * p.ow + ox) * cm;
-            var d: array<vec4<f32>, NV>;
+            var d = array<vec4<f32>, NV>();
             for (var v = 0u; v < NV; v++) {
                 d[v] = dy_o4(yb, o0 + 4u * v);
             }

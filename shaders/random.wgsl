@@ -79,7 +79,7 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         return;
     }
     let x = philox(vec4<u32>(b, 0u, p.ctr_lo, p.ctr_hi), vec2<u32>(p.seed_lo, p.seed_hi));
-    var v: vec4<f32>;
+    var v = vec4<f32>();
     if (KIND == 0u) {
         v = bitcast<vec4<f32>>(x);
     } else if (KIND == 1u) {
