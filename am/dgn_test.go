@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -427,5 +428,66 @@ func TestBundledDGN(t *testing.T) {
 	}
 	if e := relErr(grads[0], grads[1]); e > 1e-4 {
 		t.Errorf("generator code gradient gpu vs cpu: rel err %.3g", e)
+	}
+}
+
+// TestSampleRefines checks PPGN's Sample with CodeConfig.Refine: the
+// refined images agree on the GPU and the CPU backends, differ from the
+// chain's own images, and the chain's codes are put back afterwards.
+func TestSampleRefines(t *testing.T) {
+	d := gputest.Device(t)
+	p, desc, gen := smallGenerative(t)
+	ctx := context.Background()
+	cfg := Config{Param: "ppgn", Steps: 4, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3},
+		Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
+	objs := []Objective{LogSoftmax(1), LogSoftmax(3)}
+	g, err := NewRenderer(d, p, desc, objs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Release()
+	c, err := NewCPURenderer(p, desc, objs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	var samples [2][]float32
+	for _, step := range []func() error{g.Step, c.Step} {
+		for range 2 {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	type engine interface {
+		Codes(context.Context) ([]float32, error)
+		Images(context.Context) ([]float32, error)
+		Sample(context.Context) ([]float32, error)
+	}
+	for i, e := range []engine{g, c} {
+		before, err := e.Codes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain, err := e.Images(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if samples[i], err = e.Sample(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after, err := e.Codes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(before, after) {
+			t.Errorf("engine %d: the chain's codes changed across Sample", i)
+		}
+		if e := relErr(samples[i], chain); e < 1e-3 {
+			t.Errorf("engine %d: the refined sample is the chain's image (rel diff %.3g)", i, e)
+		}
+	}
+	if e := relErr(samples[0], samples[1]); e > 1e-4 {
+		t.Errorf("refined samples: gpu vs cpu rel err %.3g", e)
 	}
 }

@@ -927,7 +927,7 @@ func (r *Engine[Buf, Op]) Step() error {
 		ops = append(ops, r.spectralFwd)
 	}
 	ops = append(ops, r.toRGB, r.resample, r.toRange)
-	ops, err := r.networkOps(ops, r.step < r.cfg.RedirectSteps)
+	ops, err := r.networkOps(ops, r.step < r.cfg.RedirectSteps, true)
 	if err != nil {
 		return err
 	}
@@ -953,13 +953,16 @@ func (r *Engine[Buf, Op]) Step() error {
 // networkOps appends the network's forward pass from its input, every
 // objective's value (copied into the history) and gradient, and the
 // backward pass to the input's gradient.
-func (r *Engine[Buf, Op]) networkOps(ops []Op, redirect bool) ([]Op, error) {
+func (r *Engine[Buf, Op]) networkOps(ops []Op, redirect, history bool) ([]Op, error) {
 	ops = append(ops, r.g.Forward...)
 	for k, g := range r.groups {
 		if g.node == nil {
 			ops = append(ops, g.value) // image terms: their gradient comes later
 		} else {
 			ops = append(ops, g.value, g.grad)
+		}
+		if !history {
+			continue
 		}
 		cp, err := r.be.CopyAt(r.history, (r.step*len(r.groups)+k)*r.batch, g.out)
 		if err != nil {
@@ -976,6 +979,10 @@ func (r *Engine[Buf, Op]) networkOps(ops []Op, redirect bool) ([]Op, error) {
 // Size is the side in pixels of the images Images returns (for "dgn" and
 // "ppgn", the generator's).
 func (r *Engine[Buf, Op]) Size() int { return r.cfg.Size }
+
+// Param is the parameterisation being optimised ("fft", "pixel", "dgn" or
+// "ppgn").
+func (r *Engine[Buf, Op]) Param() string { return r.cfg.Param }
 
 // Steps is the number of steps the engine was prepared for.
 func (r *Engine[Buf, Op]) Steps() int { return r.cfg.Steps }

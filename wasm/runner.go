@@ -557,6 +557,11 @@ type engine interface {
 	Images(ctx context.Context) ([]float32, error)
 	Objectives(ctx context.Context) ([][]float64, error)
 	Release()
+	// Param and Sample: the last frame of a PPGN chain shows its sample
+	// (am's Sample, the chain's state refined by the class term), the
+	// frames before it the chain itself.
+	Param() string
+	Sample(ctx context.Context) ([]float32, error)
 }
 
 // runImage renders the state's batch, showing frames as it goes.
@@ -654,7 +659,7 @@ func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches
 	var paused time.Duration
 	// The first frame is the initial image, shown at once: in the browser
 	// it waits only for its own few pipelines, not for the network's.
-	n, err := r.frame(ctx, s, engines, first)
+	n, err := r.frame(ctx, s, engines, first, false)
 	if err != nil {
 		return err
 	}
@@ -690,7 +695,7 @@ func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches
 		if time.Since(lastFrame) >= 200*time.Millisecond || i == s.Steps {
 			lastFrame = time.Now()
 			var err error
-			if n, err = r.frame(ctx, s, engines, first); err != nil {
+			if n, err = r.frame(ctx, s, engines, first, i == s.Steps); err != nil {
 				return err
 			}
 			r.rate = float64(i) / (time.Since(start) - paused).Seconds()
@@ -763,12 +768,16 @@ func (r *runner) runMethods(s app.State) error {
 
 // frame reads back the images and the objective curves of the engines,
 // whose images are cells first.. in order; it returns how many images
-// they hold.
-func (r *runner) frame(ctx context.Context, s app.State, engines []engine, first int) (int, error) {
+// they hold. The last frame shows PPGN's samples.
+func (r *runner) frame(ctx context.Context, s app.State, engines []engine, first int, last bool) (int, error) {
 	off := first
 	var curves [][]float64
 	for _, rd := range engines {
-		imgs, err := rd.Images(ctx)
+		images := rd.Images
+		if last && rd.Param() == "ppgn" {
+			images = rd.Sample
+		}
+		imgs, err := images(ctx)
 		if err != nil {
 			return 0, err
 		}

@@ -47,7 +47,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	dgnJitter := fs.Int("dgn-jitter", 0, "DGN-AM: shift G(h) by up to N whole pixels at random each step before the classifier")
 	ppgnJitter := fs.Int("ppgn-jitter", ppgnDef.Jitter, "PPGN: shift G(h) by up to N whole pixels at random each step before the classifier")
 	ppgnInit := fs.String("ppgn-init", ppgnDef.Init, "PPGN chains' start: mean (the mean code) or random")
-	refine := fs.Int("refine", 0, "PPGN: report each sample after this many noise-free steps (ε3 = 0) from a copy of the chain's state; the chain itself goes on from the noisy state")
+	refine := fs.Int("refine", ppgnDef.Refine, "PPGN: draw each sample after this many steps of the class term alone (no prior, no noise) from a copy of the chain's state; the chain goes on from its own state (0: the chain's state itself)")
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here")
@@ -182,40 +182,13 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
 	steps := *burn + (*samples-1)*(*every)
-	if *refine < 0 {
-		return fmt.Errorf("-refine %d: want ≥ 0", *refine)
-	}
+	code.Refine = *refine
 	ppgnCfg := am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}
-	var refiner *am.Renderer
-	if *refine > 0 {
-		rc := ppgnCfg
-		rc.Steps, rc.Langevin.Eps3, rc.Seed = *refine**samples, 0, *seed+1
-		if refiner, err = am.NewRenderer(d, main.p, main.desc, o, rc); err != nil {
-			return err
-		}
-		defer refiner.Release()
-	}
 	r, err := run(main.p, o, ppgnCfg, func(r *am.Renderer, s int) error {
 		if s < *burn || (s-*burn)%*every != 0 {
 			return nil
 		}
-		src := r
-		if refiner != nil {
-			h, err := r.Codes(ctx)
-			if err != nil {
-				return err
-			}
-			if err := refiner.SetCodes(h); err != nil {
-				return err
-			}
-			for range *refine {
-				if err := refiner.Step(); err != nil {
-					return err
-				}
-			}
-			src = refiner
-		}
-		px, err := src.Images(ctx)
+		px, err := r.Sample(ctx)
 		if err != nil {
 			return err
 		}

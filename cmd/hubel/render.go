@@ -86,6 +86,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	fs.Float64Var(&cfg.Eps3, "eps3", dl.Eps3, "Langevin ε3: standard deviation of the noise (-sampler langevin: default 0)")
 	decay := fs.Float64("decay", dc.Decay, "dgn: L2 weight on the code h")
 	codeJitter := fs.Int("code-jitter", -1, "dgn, ppgn: shift G(h) by up to N whole pixels at random each step before the classifier (0: never; default: 0 for dgn, 2 for ppgn)")
+	refine := fs.Int("refine", -1, "ppgn: draw each written image after N steps of the class term alone (ε2 only) from a copy of the chain's codes (default 30; 0: the chain's own state)")
 	sampleEvery := fs.Int("sample-every", 0, "write the images every K steps into -out-dir as STEP_I.png (0: only at the end)")
 	out := fs.String("out", "", "write all images as one grid PNG")
 	outDir := fs.String("out-dir", "", "write one PNG per image (0.png, 1.png, …)")
@@ -140,12 +141,16 @@ func cmdRender(args []string, stdout io.Writer) error {
 		if *codeJitter >= 0 {
 			code.Jitter = *codeJitter
 		}
+		if *refine >= 0 {
+			code.Refine = *refine
+		}
 		cfg.Code = code
 		cfg.Init = def.Init
 	}
 	desc := *l.desc
 	desc.Input.Range = [2]float64{l.lo, l.hi}
-	job := renderJob{specs: specs, sampleEvery: *sampleEvery, out: *out, outDir: *outDir, asJSON: *asJSON, stdout: stdout}
+	job := renderJob{specs: specs, sampleEvery: *sampleEvery, out: *out, outDir: *outDir, asJSON: *asJSON, stdout: stdout,
+		code: cfg.Param == "dgn" || cfg.Param == "ppgn"}
 	if l.dev == nil {
 		r, err := am.NewCPURenderer(l.plan, &desc, objs, cfg)
 		if err != nil {
@@ -167,6 +172,7 @@ type renderJob struct {
 	out, outDir string
 	asJSON      bool
 	stdout      io.Writer
+	code        bool // dgn or ppgn: images come from Sample
 }
 
 // renderRun runs every step of r (on either backend), writing frames and
@@ -175,6 +181,10 @@ func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 	defer r.Release()
 	ctx := context.Background()
 	n := len(job.specs)
+	images := r.Images
+	if job.code {
+		images = r.Sample
+	}
 	if err := r.Sync(ctx); err != nil {
 		return err
 	}
@@ -186,7 +196,7 @@ func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 		}
 		if k := r.StepsDone(); job.sampleEvery > 0 && k%job.sampleEvery == 0 {
 			p0 := time.Now()
-			imgs, err := r.Images(ctx)
+			imgs, err := images(ctx)
 			if err != nil {
 				return err
 			}
@@ -204,7 +214,7 @@ func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := r.Images(ctx)
+	imgs, err := images(ctx)
 	if err != nil {
 		return err
 	}

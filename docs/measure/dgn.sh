@@ -15,8 +15,9 @@ mkdir -p artifacts/dgn docs/img
 go build -o artifacts/dgn/hubel ./cmd/hubel
 H=artifacts/dgn/hubel
 # The settings of docs/dgn-ppgn.md (the same for both datasets): DGN-AM run
-# to convergence (300 steps), PPGN chains with ε 0.1/5/0.5 from the mean
-# code, shifting G(h) by up to 2 px, a sample every 120 steps after 300;
+# to convergence (300 steps), PPGN chains with ε 0.1/5/0.7 from the mean
+# code, shifting G(h) by up to 2 px, a sample every 120 steps after 300,
+# each drawn after 30 steps of the class term alone from a copy of the chain;
 # -dataset adds the same figures measured on real test images.
 # DGN-AM's L2 weight on h is 0.3 on MNIST and 0.1 on Fashion-MNIST, whose
 # codes are about half as large (mean norm 13.8 against 24.9): at 0.3 its coat
@@ -27,8 +28,8 @@ for ds in mnist fashion; do
 	if [ "${TRAIN:-0}" = 1 ]; then
 		nice -n 10 $H train-generator -model models/bundled/$ds -dataset $ds -seed 1 >artifacts/dgn/train_$ds.json
 	fi
-	nice -n 10 $H measure-dgn -model models/bundled/$ds -judge models/bundled/${ds}_judge -dataset $ds -seed 1 \
-		-decay $decay -dgn-steps 300 -eps1 0.1 -eps2 5 -eps3 0.5 -burn 300 -every 120 \
+	nice -n ${NICE:-10} $H measure-dgn -model models/bundled/$ds -judge models/bundled/${ds}_judge -dataset $ds -seed 1 ${CACHE:+-cache $CACHE/$ds} \
+		-decay $decay -dgn-steps 300 -eps1 0.1 -eps2 5 -eps3 0.7 -refine 30 -burn 300 -every 120 \
 		-png docs/img/dgn_ppgn_$ds.png >artifacts/dgn/measure_$ds.json
 	echo "$ds: $(head -c 600 artifacts/dgn/measure_$ds.json)"
 done
