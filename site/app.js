@@ -425,7 +425,7 @@
       $("kind").value = m[1]; $("unit").value = m[2];
     }
     if (h.view === "gallery" && h.layer) selectLayer(h.layer);
-    set("eps1", h.eps1 || 0.1); set("eps2", h.eps2 || 5); set("eps3", h.eps3 || 0.5);
+    set("eps1", h.eps1 || 0.1); set("eps2", h.eps2 || 5); set("eps3", h.eps3 || 0.7);
     showEps();
     if ((m = /^(logit|softmax|logsoftmax):(\d+)$/.exec(first))) {
       for (const r of document.querySelectorAll("input[name=classterm]")) r.checked = r.value === m[1];

@@ -301,6 +301,12 @@ async function testMethods(page, log) {
   const c = s.methods && s.methods.curves;
   check(s.methods && s.methods.kind === "logsoftmax" && s.methods.class === 3 && ["pixel", "dgn", "ppgn"].every((k) => c[k].length === steps),
     "methods: three renders of logsoftmax:3, each with its curve", JSON.stringify(s.methods && { ...s.methods, curves: Object.keys(c || {}) }));
+  // The sliders show the step sizes the render uses (am.DefaultCode's, as the
+  // link names none): the page's own defaults must not drift from the program's.
+  const sliders = await Promise.all(["eps1", "eps2", "eps3"].map(async (id) => Number(await page.inputValue("#" + id))));
+  const used = s.methods ? [s.methods.eps1, s.methods.eps2, s.methods.eps3] : [];
+  check(sliders.every((v, i) => v === used[i]), "methods: the ε sliders show the step sizes the render uses",
+    JSON.stringify({ sliders, used }));
   const d = c.dgn;
   check(d[steps - 1] > d[0], "methods: DGN-AM's objective rises", `${d[0]} -> ${d[steps - 1]}`);
   console.log(`      logsoftmax:3 after ${steps} steps: pixel ${c.pixel[steps - 1].toFixed(3)}, DGN-AM ${d[0].toFixed(3)} -> ${d[steps - 1].toFixed(3)}, PPGN ${c.ppgn[steps - 1].toFixed(3)}`);
