@@ -118,15 +118,8 @@ func parse(raw []byte, read func(name string) ([]byte, error), where func(string
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mj, err)
 	}
-	for gi, g := range doc.WeightsManifest {
-		if len(g.Paths) == 0 && len(g.Weights) > 0 {
-			return nil, fmt.Errorf("%s: weightsManifest[%d]: no paths", mj, gi)
-		}
-		for _, p := range g.Paths {
-			if p == "" || strings.Contains(p, "..") || path.IsAbs(p) {
-				return nil, fmt.Errorf("%s: weightsManifest[%d]: path %q is not a relative file name", mj, gi, p)
-			}
-		}
+	if err := checkManifestPaths(doc.WeightsManifest, mj); err != nil {
+		return nil, err
 	}
 	groups, err := readGroups(doc.WeightsManifest, read, where)
 	if err != nil {
@@ -154,6 +147,26 @@ func parse(raw []byte, read func(name string) ([]byte, error), where func(string
 	m.topology = doc.ModelTopology
 	return m, nil
 }
+
+// checkManifestPaths checks that every group of a weights manifest names
+// its files, as relative names inside the model's folder; mj names
+// model.json for errors.
+func checkManifestPaths(groups []manifestGroup, mj string) error {
+	for gi, g := range groups {
+		if len(g.Paths) == 0 && len(g.Weights) > 0 {
+			return fmt.Errorf("%s: weightsManifest[%d]: no paths", mj, gi)
+		}
+		for _, p := range g.Paths {
+			if p == "" || strings.Contains(p, "..") || path.IsAbs(p) {
+				return fmt.Errorf("%s: weightsManifest[%d]: path %q is not a relative file name", mj, gi, p)
+			}
+		}
+	}
+	return nil
+}
+
+// joinPaths names a group's files together for errors ("a+b").
+func joinPaths(paths []string) string { return strings.Join(paths, "+") }
 
 // shardReaders bounds how many weight files are read at once: MobileNet
 // has 55 shards, and fetching them one after another costs a round trip
@@ -200,7 +213,7 @@ func readGroups(groups []manifestGroup, read func(name string) ([]byte, error), 
 			default:
 				joined = bytes.Join(data, nil)
 			}
-			out[gi], decodeErr[gi] = decodeGroup(g, joined, where(strings.Join(g.Paths, "+")))
+			out[gi], decodeErr[gi] = decodeGroup(g, joined, where(joinPaths(g.Paths)))
 		}()
 	}
 	wg.Wait()

@@ -79,24 +79,33 @@ var f16 = func() *[65536]float32 {
 	return &t
 }()
 
-// decodeGroup splits the concatenated bytes of one manifest group into
-// tensors. file names the group's shards for errors. float32 tensors share
-// data's memory where they can (data must not change afterwards).
-func decodeGroup(g manifestGroup, data []byte, file string) ([]tensor, error) {
+// checkGroupSize checks that n bytes, the group's files together (named by
+// file for errors), are what its weights' dtypes and shapes need.
+func checkGroupSize(g manifestGroup, n int, file string) error {
 	need := 0
 	for _, s := range g.Weights {
 		dt, err := storedDtype(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return fmt.Errorf("%s: %w", file, err)
 		}
-		n := numel(s.Shape)
-		if n < 0 || n > 1<<28 {
-			return nil, fmt.Errorf("%s: weight %q: shape %v has a negative or implausibly large size", file, s.Name, s.Shape)
+		k := numel(s.Shape)
+		if k < 0 || k > 1<<28 {
+			return fmt.Errorf("%s: weight %q: shape %v has a negative or implausibly large size", file, s.Name, s.Shape)
 		}
-		need += n * dtypeSize(dt)
+		need += k * dtypeSize(dt)
 	}
-	if len(data) != need {
-		return nil, fmt.Errorf("%s: %d bytes, but the manifest's %d weights need %d bytes", file, len(data), len(g.Weights), need)
+	if n != need {
+		return fmt.Errorf("%s: %d bytes, but the manifest's %d weights need %d bytes", file, n, len(g.Weights), need)
+	}
+	return nil
+}
+
+// decodeGroup splits the concatenated bytes of one manifest group into
+// tensors. file names the group's shards for errors. float32 tensors share
+// data's memory where they can (data must not change afterwards).
+func decodeGroup(g manifestGroup, data []byte, file string) ([]tensor, error) {
+	if err := checkGroupSize(g, len(data), file); err != nil {
+		return nil, err
 	}
 	out := make([]tensor, 0, len(g.Weights))
 	off := 0

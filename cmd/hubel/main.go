@@ -38,6 +38,7 @@ var commands = []command{
 	{"topk", "the 9 test images that excite each unit most (dataset examples)", cmdTopK},
 	{"train-generator", "train DGN-AM's generator and PPGN's prior for a trained MNIST/Fashion-MNIST classifier", cmdTrainGenerator},
 	{"measure-dgn", "measure DGN-AM and PPGN on a classifier with a generator: judge agreement, diversity, a comparison PNG", cmdMeasureDGN},
+	{"reshard", "copy a model folder with its weights regrouped into fewer, larger files", cmdReshard},
 	{"serve", "serve the built site/ folder over HTTP (gzip-aware, for the browser version)", cmdServe},
 }
 
