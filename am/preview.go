@@ -29,7 +29,7 @@ func Preview[Buf, Op any](ctx context.Context, be Backend[Buf, Op], cfg Config, 
 	case channels != 1 && channels != 3:
 		return nil, fmt.Errorf("am: preview: %d channels: want 1 (grey) or 3 (RGB)", channels)
 	}
-	r := &Engine[Buf, Op]{cfg: cfg, be: be, batch: batch, channels: channels}
+	r := &Engine[Buf, Op]{cfg: cfg, be: be, batch: batch, channels: channels, forwardOnly: true}
 	if err := r.prepareParam(); err != nil {
 		return nil, err
 	}

@@ -207,6 +207,9 @@ type Engine[Buf, Op any] struct {
 	// first waits for the initial image's read-back, started at setup;
 	// nil once used or once anything may have changed the parameter.
 	first func(context.Context) ([]float32, error)
+	// forwardOnly (Preview) prepares the parameterisation's forward
+	// pass alone: the gradient buffers are the forward ones, unused.
+	forwardOnly bool
 }
 
 // Renderer is the render loop on the GPU: every step one command buffer,
@@ -608,11 +611,20 @@ func (r *Engine[Buf, Op]) prepareParam() error {
 	be := r.be
 	B, S, C := r.batch, r.cfg.Size, r.channels
 	img := B * S * S * C
-	for _, b := range []*Buf{&r.t, &r.dt, &r.rgb, &r.drgb, &r.scratch, &r.scratch2} {
+	bufs := []*Buf{&r.t, &r.rgb, &r.dt, &r.drgb, &r.scratch, &r.scratch2}
+	if r.forwardOnly {
+		// A preview: no gradients, no scratch (allocating them was a
+		// quarter of a page's first frame in wasm).
+		bufs = bufs[:2]
+	}
+	for _, b := range bufs {
 		var err error
 		if *b, err = be.Alloc("image", img); err != nil {
 			return err
 		}
+	}
+	if r.forwardOnly {
+		r.dt = r.t // never written: no backward pass runs
 	}
 	var init []Op
 	if r.cfg.Param == "fft" {
@@ -621,8 +633,10 @@ func (r *Engine[Buf, Op]) prepareParam() error {
 		if r.param, err = be.Alloc("spectrum", sh.SpectrumLen()); err != nil {
 			return err
 		}
-		if r.dparam, err = be.Alloc("dspectrum", sh.SpectrumLen()); err != nil {
-			return err
+		if r.dparam = r.param; !r.forwardOnly {
+			if r.dparam, err = be.Alloc("dspectrum", sh.SpectrumLen()); err != nil {
+				return err
+			}
 		}
 		if r.spectralFwd, r.spectralBack, err = be.Spectral(sh, r.param, r.t, r.dt, r.dparam); err != nil {
 			return err
@@ -654,7 +668,9 @@ func (r *Engine[Buf, Op]) prepareParam() error {
 	cs := gpu.ColorShape{N: B, H: S, W: S, C: C, M: gpu.LucidColor()}
 	var err1, err2 error
 	r.toRGB, err1 = be.ToRGB(cs, r.t, r.rgb)
-	r.toRGBBack, err2 = be.ToRGBBackward(cs, r.rgb, r.drgb, r.dt)
+	if !r.forwardOnly {
+		r.toRGBBack, err2 = be.ToRGBBackward(cs, r.rgb, r.drgb, r.dt)
+	}
 	if err := firstErr(err1, err2); err != nil {
 		return err
 	}
