@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/x448/float16"
@@ -69,15 +70,17 @@ func dtypeSize(dt string) int {
 // files do.
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
-// f16 is a lookup table from half bits to float32: x448/float16 converts
-// one value at a time, and models have millions.
-var f16 = func() *[65536]float32 {
+// f16 returns a lookup table from half bits to float32: x448/float16
+// converts one value at a time, and models have millions. It is made on
+// first use: building it at start-up took 30 ms of a page's start in
+// wasm, for float32 models that never use it.
+var f16 = sync.OnceValue(func() *[65536]float32 {
 	var t [65536]float32
 	for i := range t {
 		t[i] = float16.Frombits(uint16(i)).Float32()
 	}
 	return &t
-}()
+})
 
 // checkGroupSize checks that n bytes, the group's files together (named by
 // file for errors), are what its weights' dtypes and shapes need.
@@ -133,6 +136,7 @@ func decodeGroup(g manifestGroup, data []byte, file string) ([]tensor, error) {
 				v[i] = float32(int32(binary.LittleEndian.Uint32(b[4*i:])))
 			}
 		case "float16":
+			f16 := f16()
 			for i := range v {
 				v[i] = f16[binary.LittleEndian.Uint16(b[2*i:])]
 			}
