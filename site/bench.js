@@ -86,10 +86,12 @@ async function tfScripts(tfWanted) {
 
 function drawFrame(img, size) {
   const c = $("frame"), g = c.getContext("2d");
-  const data = g.createImageData(size, size);
+  const data = g.createImageData(size, size), d = data.data; // d: a Uint8ClampedArray (clamps and rounds)
   for (let p = 0; p < size * size; p++) {
-    for (let k = 0; k < 3; k++) data.data[4 * p + k] = Math.round(255 * Math.min(1, Math.max(0, img[3 * p + k])));
-    data.data[4 * p + 3] = 255;
+    d[4 * p] = 255 * img[3 * p];
+    d[4 * p + 1] = 255 * img[3 * p + 1];
+    d[4 * p + 2] = 255 * img[3 * p + 2];
+    d[4 * p + 3] = 255;
   }
   c.width = size; c.height = size;
   g.putImageData(data, 0, 0);
@@ -183,7 +185,7 @@ async function run() {
   // Channels alive at the start (their objective at a near-grey image is
   // not 0, so their gradient is not 0 without Lucid's redirected ReLU).
   const chans = list("channels", "555,677,765,600,178,333,113,353").map(Number);
-  const modelURL = new URL(q.get("model") || "models/mobilenet_v1_0.75_224/", location.href).href;
+  const modelURL = window.hubelBenchModel; // bench.html's head started its download (prefetch.js)
   for (const s of sides) if (!["hubel", "webgpu", "webgl"].includes(s)) throw new Error(`URL parameter sides: unknown side "${s}" (want hubel, webgpu, webgl)`);
   for (const r of rows) if (!["step", "net"].includes(r)) throw new Error(`URL parameter rows: unknown row "${r}" (want step, net)`);
   for (const b of batches) if (!Number.isInteger(b) || b < 1 || b > 64) throw new Error(`URL parameter batches: ${b}: want integers in 1..64`);
@@ -200,7 +202,6 @@ async function run() {
   const channels = (B) => Array.from({ length: B }, (_, i) => chans[i % chans.length]);
   const cfg1 = { batch: 1, size, jitter, steps: check, layer, channels: channels(1), seed, lr: 0.05, spectral, spectrum: false };
   status("loading bench.wasm…");
-  hubelPrefetchModel(modelURL, { worker: true }); // the model downloads while the wasm compiles
   const hb = await startWasm();
   mark("wasm");
   status("loading MobileNet…");

@@ -4,7 +4,9 @@
 // window.hubelPrefetch, a Map from each file's URL to a Promise of its
 // ArrayBuffer, of 404 when there is no such file, or of null when the fetch
 // failed otherwise (hubel then fetches it again and reports the error
-// itself). base is the model's folder URL. The page fetches model.json and
+// itself). base is the model's folder URL; it returns it, absolute and
+// ending in "/", and a second call for the same folder does nothing. The
+// page fetches model.json and
 // hubel.json itself; with {worker: true} the weight files are fetched by
 // a worker (prefetch-worker.js) where the browser has workers and no
 // service worker controls the page (bench.html): the page's main
@@ -16,6 +18,7 @@
 function hubelPrefetchModel(base, { worker: useWorker = false } = {}) {
   const map = window.hubelPrefetch = window.hubelPrefetch || new Map();
   const dir = new URL(base, location.href).href.replace(/\/?$/, "/");
+  if (map.has(dir + "model.json")) return dir; // already on its way
   const get = (name) => {
     const url = dir + name;
     const p = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : r.status === 404 ? 404 : null)).catch(() => null);
@@ -30,42 +33,66 @@ function hubelPrefetchModel(base, { worker: useWorker = false } = {}) {
   try { worker = useWorker && typeof Worker === "function" && !controlled ? new Worker("prefetch-worker.js") : null; } catch { worker = null; }
   const direct = (urls) => urls.forEach((u) => get(u.slice(dir.length)));
   const many = worker ? workerGet(worker, map, direct) : direct;
+  // The worker reads model.json too and starts on the weights at once,
+  // without waiting for the page's main thread to hand it their names.
+  if (worker) worker.postMessage({ model: dir + "model.json" });
   get("hubel.json"); // hubel's descriptor, where the model has one
   get("model.json").then((buf) => {
     let doc = null;
     try { doc = buf instanceof ArrayBuffer ? JSON.parse(new TextDecoder().decode(buf)) : null; } catch { doc = null; }
-    const urls = [];
-    for (const g of (doc && doc.weightsManifest) || []) {
-      for (const p of g.paths || []) if (typeof p === "string" && !p.includes("..")) urls.push(dir + p);
-    }
+    const urls = hubelWeightURLs(doc, dir);
     if (urls.length) many(urls);
     else if (worker) worker.terminate();
   });
+  return dir;
+}
+
+// hubelWeightURLs lists the weight files a parsed model.json's manifest
+// names, as URLs under dir (the model's folder, ending in '/'); a path
+// with ".." is left to hubel, which refuses it with its own error. The
+// prefetch worker uses it too.
+function hubelWeightURLs(doc, dir) {
+  const urls = [];
+  for (const g of (doc && doc.weightsManifest) || []) {
+    for (const p of g.paths || []) if (typeof p === "string" && !p.includes("..")) urls.push(dir + p);
+  }
+  return urls;
 }
 
 // workerGet returns a function that has worker fetch urls, each entered in
 // map as a Promise settled by the worker's answer; once the worker has
-// failed, fallback fetches them.
+// failed, fallback fetches them. The worker may answer before it is asked
+// (it reads model.json itself): such answers wait in early.
 function workerGet(worker, map, fallback) {
   const settle = new Map(); // url → resolve
+  const early = new Map(); // url → answer, not asked for yet
   const times = window.hubelPrefetchTimes = window.hubelPrefetchTimes || [];
-  let left = 0, dead = false;
+  let asked = false, dead = false;
+  const answer = (m) => m.buf || (m.status === 404 ? 404 : null);
   worker.onmessage = (e) => {
     const m = e.data;
     times.push({ url: m.url, status: m.buf ? 200 : m.status || 0, start: m.start - performance.timeOrigin, end: m.end - performance.timeOrigin });
     const resolve = settle.get(m.url);
-    if (resolve) resolve(m.buf || (m.status === 404 ? 404 : null));
-    if (--left === 0) worker.terminate();
+    if (!resolve) return void early.set(m.url, answer(m));
+    settle.delete(m.url);
+    resolve(answer(m));
+    if (asked && settle.size === 0) worker.terminate();
   };
   // A worker that cannot run (a blocked script, a file:// page) leaves the
   // files to hubel's own fetches.
   worker.onerror = () => { dead = true; for (const r of settle.values()) r(null); worker.terminate(); };
   return (urls) => {
     if (dead) return fallback(urls);
-    const fresh = urls.filter((u) => !settle.has(u));
-    for (const u of fresh) map.set(u, new Promise((resolve) => settle.set(u, resolve)));
-    left += fresh.length;
-    worker.postMessage({ urls: fresh });
+    asked = true;
+    const fresh = [];
+    for (const u of urls) {
+      if (map.has(u) || settle.has(u)) continue;
+      if (early.has(u)) { map.set(u, Promise.resolve(early.get(u))); early.delete(u); continue; }
+      map.set(u, new Promise((resolve) => settle.set(u, resolve)));
+      fresh.push(u);
+    }
+    if (fresh.length) worker.postMessage({ urls: fresh });
+    else if (settle.size === 0) worker.terminate();
   };
 }
 
