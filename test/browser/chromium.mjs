@@ -18,6 +18,7 @@ export async function launch(viewport) {
     args: [
       "--enable-unsafe-webgpu", "--no-sandbox", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ...(process.env.HUBEL_CHROMIUM_ARGS || "").split(" ").filter(Boolean), // diagnostics, e.g. --js-flags=...
     ],
   });
   console.log(`browser: ${exe} ${context.browser()?.version() ?? ""}`.trim());
