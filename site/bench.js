@@ -185,7 +185,7 @@ async function run() {
   // Channels alive at the start (their objective at a near-grey image is
   // not 0, so their gradient is not 0 without Lucid's redirected ReLU).
   const chans = list("channels", "555,677,765,600,178,333,113,353").map(Number);
-  const modelURL = window.hubelBenchModel; // bench.html's head started its download (prefetch.js)
+  const modelURL = new URL(q.get("model") || "models/mobilenet_v1_0.75_224/", location.href).href;
   for (const s of sides) if (!["hubel", "webgpu", "webgl"].includes(s)) throw new Error(`URL parameter sides: unknown side "${s}" (want hubel, webgpu, webgl)`);
   for (const r of rows) if (!["step", "net"].includes(r)) throw new Error(`URL parameter rows: unknown row "${r}" (want step, net)`);
   for (const b of batches) if (!Number.isInteger(b) || b < 1 || b > 64) throw new Error(`URL parameter batches: ${b}: want integers in 1..64`);
@@ -202,6 +202,11 @@ async function run() {
   const channels = (B) => Array.from({ length: B }, (_, i) => chans[i % chans.length]);
   const cfg1 = { batch: 1, size, jitter, steps: check, layer, channels: channels(1), seed, lr: 0.05, spectral, spectrum: false };
   status("loading bench.wasm…");
+  // The model downloads while the wasm compiles. Started earlier, in the
+  // page's head, it held bench.wasm's start back more than it brought the
+  // files forward (docs/speed.md, session 5). metadata.json: MobileNet's
+  // labels (its zoo entry's labels_file), which hubel reads after the model.
+  hubelPrefetchModel(modelURL, { worker: true, files: ["metadata.json"] });
   const hb = await startWasm();
   mark("wasm");
   status("loading MobileNet…");

@@ -7,7 +7,8 @@
 // itself). base is the model's folder URL; it returns it, absolute and
 // ending in "/", and a second call for the same folder does nothing. The
 // page fetches model.json and
-// hubel.json itself; with {worker: true} the weight files are fetched by
+// hubel.json itself (and the names in {files}: other files the page knows
+// hubel will read); with {worker: true} the weight files are fetched by
 // a worker (prefetch-worker.js) where the browser has workers and no
 // service worker controls the page (bench.html): the page's main
 // thread, busy with the wasm, would otherwise hold up the reading of their
@@ -15,7 +16,7 @@
 // status, start, end}, ms after navigation, as the page's own resource
 // timings would), which the page's performance timeline does not show.
 "use strict";
-function hubelPrefetchModel(base, { worker: useWorker = false } = {}) {
+function hubelPrefetchModel(base, { worker: useWorker = false, files = [] } = {}) {
   const map = window.hubelPrefetch = window.hubelPrefetch || new Map();
   const dir = new URL(base, location.href).href.replace(/\/?$/, "/");
   if (map.has(dir + "model.json")) return dir; // already on its way
@@ -37,6 +38,7 @@ function hubelPrefetchModel(base, { worker: useWorker = false } = {}) {
   // without waiting for the page's main thread to hand it their names.
   if (worker) worker.postMessage({ model: dir + "model.json" });
   get("hubel.json"); // hubel's descriptor, where the model has one
+  for (const f of files) get(f); // others the page knows hubel reads (a zoo model's labels)
   get("model.json").then((buf) => {
     let doc = null;
     try { doc = buf instanceof ArrayBuffer ? JSON.parse(new TextDecoder().decode(buf)) : null; } catch { doc = null; }
