@@ -151,6 +151,9 @@ func cmdRender(args []string, stdout io.Writer) error {
 	desc.Input.Range = [2]float64{l.lo, l.hi}
 	job := renderJob{specs: specs, sampleEvery: *sampleEvery, out: *out, outDir: *outDir, asJSON: *asJSON, stdout: stdout,
 		code: cfg.Param == "dgn" || cfg.Param == "ppgn"}
+	if cfg.Param == "ppgn" {
+		job.refine = cfg.Code.Refine
+	}
 	if l.dev == nil {
 		r, err := am.NewCPURenderer(l.plan, &desc, objs, cfg)
 		if err != nil {
@@ -173,6 +176,7 @@ type renderJob struct {
 	asJSON      bool
 	stdout      io.Writer
 	code        bool // dgn or ppgn: images come from Sample
+	refine      int  // ppgn: Sample's refinement steps
 }
 
 // renderRun runs every step of r (on either backend), writing frames and
@@ -226,6 +230,9 @@ func renderRun[Buf, Op any](r *am.Engine[Buf, Op], job renderJob) error {
 	}
 	for i, c := range curves {
 		fmt.Fprintf(job.stdout, "%-40s %10.4g -> %10.4g\n", job.specs[i], c[0], c[len(c)-1])
+	}
+	if job.refine > 0 {
+		fmt.Fprintf(job.stdout, "(the objective is the chain's; each image is its sample, %d steps of the class term on from the chain's last state: -refine)\n", job.refine)
 	}
 	fmt.Fprintf(job.stdout, "%.2f steps/s on %s\n", rate, r.Backend())
 	return nil
