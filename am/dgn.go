@@ -3,6 +3,7 @@ package am
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/hubelviz/hubel/gpu"
@@ -137,6 +138,9 @@ type codeParam[Buf, Op any] struct {
 	saved         Buf
 	save, restore Op
 	ascend        []Op
+	// refineRNG draws the refinement's shifts, apart from the chain's, so
+	// that sampling does not change the chain's later steps.
+	refineRNG *rand.Rand
 }
 
 // repeat returns v repeated n times.
@@ -307,6 +311,7 @@ func (r *Engine[Buf, Op]) preparePPGN(c *codeParam[Buf, Op]) error {
 		return err
 	}
 	c.ascend = []Op{scale, add} // the clipping is appended with update's
+	c.refineRNG = rand.New(rand.NewPCG(r.cfg.Seed, refineSeed))
 	return nil
 }
 
@@ -359,7 +364,7 @@ func (r *Engine[Buf, Op]) codeStep() error {
 			return err
 		}
 	}
-	if err := r.codeGradient(c.update, true); err != nil {
+	if err := r.codeGradient(c.update, r.rng, true); err != nil {
 		return err
 	}
 	r.step++
@@ -367,15 +372,15 @@ func (r *Engine[Buf, Op]) codeStep() error {
 }
 
 // codeGradient submits, in one command buffer, G(h), the objectives and
-// their gradient back to h (shifting the image first where
-// CodeConfig.Jitter asks), then the update ops. history records the
-// objectives' values as this step's.
-func (r *Engine[Buf, Op]) codeGradient(update []Op, history bool) error {
+// their gradient back to h (shifting the image first, by shifts drawn from
+// rng, where CodeConfig.Jitter asks), then the update ops. history records
+// the objectives' values as this step's.
+func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, history bool) error {
 	c := r.code
 	if c.matsHost != nil {
 		J := r.cfg.Code.Jitter
 		for i := range r.batch {
-			gpu.Translate(float64(r.rng.IntN(2*J+1)-J), float64(r.rng.IntN(2*J+1)-J)).Put(c.matsHost[6*i:])
+			gpu.Translate(float64(rng.IntN(2*J+1)-J), float64(rng.IntN(2*J+1)-J)).Put(c.matsHost[6*i:])
 		}
 		if err := r.be.Write(c.mats, c.matsHost); err != nil {
 			return err
@@ -395,7 +400,7 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, history bool) error {
 // except that for PPGN with CodeConfig.Refine > 0 each image is drawn after
 // Refine steps of the class term alone from a copy of the chain's codes,
 // which are then put back: the chain goes on as if Sample had not been
-// called.
+// called (the refinement's shifts come from a random stream of their own).
 func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 	c := r.code
 	if c == nil {
@@ -408,7 +413,7 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 		return nil, err
 	}
 	for range r.cfg.Code.Refine {
-		if err := r.codeGradient(c.ascend, false); err != nil {
+		if err := r.codeGradient(c.ascend, c.refineRNG, false); err != nil {
 			return nil, err
 		}
 	}
@@ -442,22 +447,4 @@ func (r *Engine[Buf, Op]) Codes(ctx context.Context) ([]float32, error) {
 		return nil, fmt.Errorf("am: param %s has no code", r.cfg.Param)
 	}
 	return r.be.Read(ctx, r.code.h)
-}
-
-// SetCodes replaces the codes h of a "dgn" or "ppgn" render ([B][D], as
-// Codes returns them), clipped to the range of real codes: to continue a
-// chain elsewhere, or to refine a copy of one chain's state with another
-// renderer (a noise-free PPGN, say) while the chain itself goes on.
-func (r *Engine[Buf, Op]) SetCodes(h []float32) error {
-	c := r.code
-	if c == nil {
-		return fmt.Errorf("am: param %s has no code", r.cfg.Param)
-	}
-	if n := r.batch * c.gg.Plan.Nodes[0].Shape[0]; len(h) != n {
-		return fmt.Errorf("am: SetCodes: %d values, want %d (%d codes of %d units)", len(h), n, r.batch, n/r.batch)
-	}
-	if err := r.be.Write(c.h, h); err != nil {
-		return err
-	}
-	return r.be.Submit(c.update[len(c.update)-1]) // the clipping
 }

@@ -490,4 +490,31 @@ func TestSampleRefines(t *testing.T) {
 	if e := relErr(samples[0], samples[1]); e > 1e-4 {
 		t.Errorf("refined samples: gpu vs cpu rel err %.3g", e)
 	}
+	// The chain goes on as if it had never been sampled: the same codes as
+	// a twin that took the same steps without Sample.
+	twin, err := NewRenderer(d, p, desc, objs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer twin.Release()
+	for range 2 {
+		if err := twin.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []*Renderer{g, twin} {
+		for range 2 {
+			if err := r.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	hg, err1 := g.Codes(ctx)
+	ht, err2 := twin.Codes(ctx)
+	if err := firstErr(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(hg, ht) {
+		t.Errorf("the sampled chain's codes differ from its unsampled twin's (rel err %.3g)", relErr(hg, ht))
+	}
 }

@@ -45,6 +45,10 @@ func LangevinUpdate[Buf, Op any](be Backend[Buf, Op], prior Prior[Buf, Op], s gp
 // langevinSeed keeps the sampler's noise apart from the initialisation's.
 const langevinSeed = 0x4c616e676576696e
 
+// refineSeed keeps the stream of PPGN refinement shifts (Sample) apart
+// from the chain's.
+const refineSeed = 0x726566696e65
+
 func (r *Engine[Buf, Op]) prepareLangevin(prior Prior[Buf, Op]) error {
 	up, noise, err := LangevinUpdate(r.be, prior, r.imageShape(), r.t, r.dt, r.cfg.Langevin, r.cfg.Seed^langevinSeed)
 	if err != nil {
