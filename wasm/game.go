@@ -3,6 +3,7 @@
 package main
 
 import (
+	"math"
 	"syscall/js"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -17,8 +18,9 @@ import (
 // rectangles the game reads each tick.
 type game struct {
 	v     *view
-	imgs  []*ebiten.Image
+	imgs  []*ebiten.Image // each cell's image at its size on the screen
 	vers  []int
+	shown [][]byte // the pixels of imgs (app.Resize's output, reused)
 	size  int
 	ver   int
 	dpr   float64
@@ -28,6 +30,7 @@ type game struct {
 	cells []app.Rect // in CSS pixels, relative to the stage
 	// what was last sent to the page (for the gallery's buttons)
 	sentKey string
+	drawn   bool // an image has been drawn
 }
 
 func newGame(v *view) *game { return &game{v: v, dpr: 1, ver: -1} }
@@ -91,7 +94,8 @@ func (g *game) Draw(screen *ebiten.Image) {
 				im.Deallocate()
 			}
 		}
-		g.imgs, g.vers = make([]*ebiten.Image, len(g.v.cells)), make([]int, len(g.v.cells))
+		n := len(g.v.cells)
+		g.imgs, g.vers, g.shown = make([]*ebiten.Image, n), make([]int, n), make([][]byte, n)
 		g.ver, g.size = g.v.version, g.v.size
 	}
 	s := float32(g.dpr)
@@ -105,18 +109,31 @@ func (g *game) Draw(screen *ebiten.Image) {
 			vector.FillRect(screen, x, y, w, h, colCell, false)
 			continue
 		}
-		if g.imgs[i] == nil {
-			g.imgs[i] = ebiten.NewImage(g.size, g.size)
+		// The image is resized here to the device pixels it covers and
+		// drawn 1:1 with the nearest filter (app.Resize says why).
+		iw, ih := max(int(math.Round(float64(w))), 1), max(int(math.Round(float64(h))), 1)
+		if im := g.imgs[i]; im == nil || im.Bounds().Dx() != iw || im.Bounds().Dy() != ih {
+			if im != nil {
+				im.Deallocate()
+			}
+			g.imgs[i] = ebiten.NewImage(iw, ih)
 			g.vers[i] = -1
 		}
 		if g.vers[i] != c.ver {
-			g.imgs[i].WritePixels(c.rgba)
+			g.shown[i] = app.Resize(c.rgba, g.size, iw, ih, g.shown[i])
+			g.imgs[i].WritePixels(g.shown[i])
 			g.vers[i] = c.ver
 		}
-		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
-		op.GeoM.Scale(float64(w)/float64(g.size), float64(h)/float64(g.size))
-		op.GeoM.Translate(float64(x), float64(y))
+		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterNearest}
+		op.GeoM.Translate(math.Round(float64(x)), math.Round(float64(y)))
 		screen.DrawImage(g.imgs[i], op)
+		if !g.drawn {
+			// When the first image reached the canvas, in ms after
+			// navigation, for the page-ready measurements
+			// (test/browser/ready.mjs).
+			g.drawn = true
+			js.Global().Set("hubelDrawnMs", js.Global().Get("performance").Call("now"))
+		}
 	}
 	g.drawCurve(screen, s)
 	if b := g.bar; b.W > 0 && b.H > 0 && g.v.mode != "" {

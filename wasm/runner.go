@@ -284,6 +284,7 @@ func (r *runner) start(c cmd) {
 		r.settle(c.id, r.fail("", err))
 		return
 	}
+	r.preview(s)
 	r.waitDevice()
 	for attempt := 0; ; attempt++ {
 		r.openDevice()
@@ -566,17 +567,60 @@ type engine interface {
 
 // runImage renders the state's batch, showing frames as it goes.
 func (r *runner) runImage(s app.State) error {
-	objs, err := s.Images()
+	objs, labels, err := imageCells(s)
 	if err != nil {
 		return err
+	}
+	r.view.reset("image", s.Size, labels, nil)
+	r.cellsTotal = len(objs)
+	return r.render(s, objs, 0, 1)
+}
+
+// imageCells returns the image view's objectives and their cells' labels.
+func imageCells(s app.State) ([]am.Objective, []string, error) {
+	objs, err := s.Images()
+	if err != nil {
+		return nil, nil, err
 	}
 	labels := make([]string, len(objs))
 	for i := range labels {
 		labels[i] = s.Objectives[min(i, len(s.Objectives)-1)]
 	}
+	return objs, labels, nil
+}
+
+// preview shows the page's first frame before the GPU is ready: the image
+// view's initial images, computed on the CPU (am.Preview draws the images
+// a renderer with the same config starts from, without the model's
+// weights) while the device opens and the renderer's pipelines compile
+// (on SwiftShader, a second or more). The renderer's own first frame then
+// replaces them with the same pixels. Code parameterisations draw with
+// the generator, so they have no preview.
+func (r *runner) preview(s app.State) {
+	cfg := r.config(s)
+	if r.firstFrameMs != 0 || s.View != "image" || cfg.Param == "dgn" || cfg.Param == "ppgn" {
+		return
+	}
+	objs, labels, err := imageCells(s)
+	if err != nil {
+		return // runImage reports it
+	}
+	if cfg.Mean == [3]float64{} {
+		cfg.Mean = r.model.desc.Input.Mean
+	}
+	channels := 3
+	if in := r.model.plan.Nodes[0].Shape; len(in) == 3 && in[2] == 1 {
+		channels = 1
+	}
+	imgs, err := am.Preview(context.Background(), am.Backend[[]float64, func()](am.CPUBackend{}), cfg, len(objs), channels)
+	if err != nil {
+		fmt.Println("hubel: no preview:", err)
+		return
+	}
 	r.view.reset("image", s.Size, labels, nil)
-	r.cellsTotal = len(objs)
-	return r.render(s, objs, 0, 1)
+	r.view.setImages(0, imgs)
+	r.firstFrameMs = js.Global().Get("performance").Call("now").Float()
+	r.publish()
 }
 
 // runGallery renders a layer's channels in batches, each cell filling in

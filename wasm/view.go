@@ -36,7 +36,20 @@ type cell struct {
 func (v *view) reset(mode string, size int, labels []string, chans []int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	same := mode == v.mode && size == v.size && len(labels) == len(v.cells)
+	for i := 0; same && i < len(labels); i++ {
+		same = labels[i] == v.cells[i].label && (chans == nil && v.cells[i].channel == -1 || chans != nil && chans[i] == v.cells[i].channel)
+	}
 	v.mode, v.size, v.curve, v.progress = mode, size, nil, 0
+	if same {
+		// The same cells keep their images until the run's first frame
+		// replaces them (the page's preview, a restart), rather than
+		// flashing empty.
+		for i := range v.cells {
+			v.cells[i].done = false
+		}
+		return
+	}
 	v.cells = make([]cell, len(labels))
 	for i, l := range labels {
 		v.cells[i] = cell{label: l, channel: -1}

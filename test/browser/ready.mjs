@@ -3,7 +3,7 @@
 // (MobileNet by default) in headless Chromium on SwiftShader, in a fresh
 // profile (nothing cached), waits for the first frame and prints the
 // program's marks (ms after navigation: go = the wasm started, device,
-// model, renderer, firstFrame) and the model files' fetch window. Then,
+// model, renderer, firstFrame, and drawn: the first image on the canvas) and the model files' fetch window. Then,
 // once the service worker has stored the model's files, it loads the page
 // again in the same profile (a repeat visit) and prints the same.
 //
@@ -34,6 +34,13 @@ async function measure(page, visit) {
     await new Promise((r) => setTimeout(r, 100));
   }
   if (s.error) throw new Error(`${visit}: page error: ${s.error}`);
+  // The first image on the canvas (the game sets hubelDrawnMs when it
+  // draws one): the frame is ready when the reader sees it.
+  let drawnMs = 0;
+  for (const t1 = Date.now(); Date.now() - t1 < 60000; await new Promise((r) => setTimeout(r, 100))) {
+    drawnMs = await page.evaluate(() => window.hubelDrawnMs || 0);
+    if (drawnMs > 0) break;
+  }
   // The model's files: fetched by the page, or by prefetch.js's worker
   // (whose fetches the page's timeline does not list; through the service
   // worker when the page is controlled).
@@ -46,7 +53,7 @@ async function measure(page, visit) {
     .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.responseEnd)]));
   const controlled = await page.evaluate(() => !!(navigator.serviceWorker && navigator.serviceWorker.controller));
   const out = {
-    visit, adapter: s.adapter, marks: s.marks, firstFrameMs: s.firstFrameMs, controlled, wasm,
+    visit, adapter: s.adapter, marks: s.marks, firstFrameMs: s.firstFrameMs, drawnMs, controlled, wasm,
     modelFiles: shards.length, modelFilesThroughWorker: shards.filter((f) => f.sw).length,
     modelFetch: shards.length ? [Math.min(...shards.map((f) => f.start)), Math.max(...shards.map((f) => f.end))] : null,
   };
@@ -54,7 +61,7 @@ async function measure(page, visit) {
   console.log(`${visit}: adapter ${s.adapter}; service worker in control: ${controlled}`);
   console.log(`${visit}: wasm files (name, start, end): ${JSON.stringify(wasm)}`);
   console.log(`${visit}: ms after navigation: wasm started ${m.go?.toFixed(0)}, zoo ${m.zoo?.toFixed(0)}, device ${m.device?.toFixed(0)}, model ${m.model?.toFixed(0)}, ` +
-    `renderer ${m.renderer?.toFixed(0)}, first frame ${s.firstFrameMs.toFixed(0)}; ${shards.length} model files ` +
+    `renderer ${m.renderer?.toFixed(0)}, first frame ${s.firstFrameMs.toFixed(0)}, on the canvas ${drawnMs ? drawnMs.toFixed(0) : "(not reported)"}; ${shards.length} model files ` +
     `(${out.modelFilesThroughWorker} through the service worker) fetched ${out.modelFetch ? out.modelFetch.map((x) => x.toFixed(0)).join("–") : "—"}`);
   return out;
 }
