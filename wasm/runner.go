@@ -605,6 +605,12 @@ func (r *runner) preview(s app.State) {
 	if err != nil {
 		return // runImage reports it
 	}
+	// The CPU's Fourier transform costs about n·S²·1.5·S per channel: up
+	// to bench.html's 232 px image (~0.3 s in wasm) the preview is worth
+	// it; a larger batch or size waits for the GPU instead.
+	if S := s.Size; len(objs)*S*S*(S+S/2) > 232*232*348 {
+		return
+	}
 	if cfg.Mean == [3]float64{} {
 		cfg.Mean = r.model.desc.Input.Mean
 	}
