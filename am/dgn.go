@@ -54,6 +54,12 @@ type CodeConfig struct {
 	// Langevin sampler does. Without the DAE's pull in these steps the
 	// samples keep their variety (docs/dgn-ppgn.md).
 	Refine int
+	// RefineShifts, when > 1, averages each refinement step's class term
+	// over this many shifts of G(h) (each drawn as Jitter's, within
+	// ±Jitter), an expectation over transformations: the step follows the
+	// directions that raise the class under all of them rather than one
+	// shift's. 0 or 1: one shift per step.
+	RefineShifts int
 }
 
 // DefaultCode returns the code settings of param ("dgn" or "ppgn") that
@@ -99,6 +105,9 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	if c.Refine < 0 || c.Refine > 100000 {
 		return fmt.Errorf("am: code refine %d: want 0 to 100000 steps", c.Refine)
 	}
+	if c.RefineShifts < 0 || c.RefineShifts > 1000 {
+		return fmt.Errorf("am: code refine shifts %d: want 0 to 1000", c.RefineShifts)
+	}
 	if !(c.Decay >= 0 && c.Decay < 1e6) {
 		return fmt.Errorf("am: code decay %v: want ≥ 0", c.Decay)
 	}
@@ -134,10 +143,14 @@ type codeParam[Buf, Op any] struct {
 	update []Op
 	// Sample's refinement (CodeConfig.Refine): the chain's codes are kept
 	// in saved while ascend (h += ε2·∂objective/∂h, then the clipping)
-	// moves a copy.
+	// moves a copy. With CodeConfig.RefineShifts K > 1 each step's K
+	// gradients are summed in acc (first copies the first, add the
+	// others) and ascend adds ε2/K times the sum.
 	saved         Buf
 	save, restore Op
 	ascend        []Op
+	acc           Buf
+	first, add    Op
 	// refineRNG draws the refinement's shifts, apart from the chain's, so
 	// that sampling does not change the chain's later steps.
 	refineRNG *rand.Rand
@@ -305,9 +318,24 @@ func (r *Engine[Buf, Op]) preparePPGN(c *codeParam[Buf, Op]) error {
 	}
 	c.save, err1 = be.Copy(c.saved, c.h)
 	c.restore, err2 = be.Copy(c.h, c.saved)
-	scale, err3 := be.ScaleShift(c.dh, -r.cfg.Langevin.Eps2, 0) // ε2·∂objective/∂h
-	add, err4 := be.Accumulate(c.h, c.dh)
-	if err := firstErr(err1, err2, err3, err4); err != nil {
+	if err := firstErr(err1, err2); err != nil {
+		return err
+	}
+	grad, eps2 := c.dh, r.cfg.Langevin.Eps2
+	if K := r.cfg.Code.RefineShifts; K > 1 {
+		if c.acc, err = be.Alloc("code.refine.acc", s.Len()); err != nil {
+			return err
+		}
+		c.first, err1 = be.Copy(c.acc, c.dh)
+		c.add, err2 = be.Accumulate(c.acc, c.dh)
+		if err := firstErr(err1, err2); err != nil {
+			return err
+		}
+		grad, eps2 = c.acc, eps2/float64(K)
+	}
+	scale, err3 := be.ScaleShift(grad, -eps2, 0) // ε2·∂objective/∂h (averaged over the shifts)
+	add, err4 := be.Accumulate(c.h, grad)
+	if err := firstErr(err3, err4); err != nil {
 		return err
 	}
 	c.ascend = []Op{scale, add} // the clipping is appended with update's
@@ -398,7 +426,8 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, history bool
 
 // Sample returns the images of a "dgn" or "ppgn" render as Images does,
 // except that for PPGN with CodeConfig.Refine > 0 each image is drawn after
-// Refine steps of the class term alone from a copy of the chain's codes,
+// Refine steps of the class term alone (each averaged over RefineShifts
+// shifts) from a copy of the chain's codes,
 // which are then put back: the chain goes on as if Sample had not been
 // called (the refinement's shifts come from a random stream of their own).
 func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
@@ -412,9 +441,22 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 	if err := r.be.Submit(c.save); err != nil {
 		return nil, err
 	}
+	K := max(r.cfg.Code.RefineShifts, 1)
 	for range r.cfg.Code.Refine {
-		if err := r.codeGradient(c.ascend, c.refineRNG, false); err != nil {
-			return nil, err
+		for k := range K {
+			var ops []Op
+			switch {
+			case K > 1 && k == 0:
+				ops = []Op{c.first}
+			case K > 1:
+				ops = []Op{c.add}
+			}
+			if k == K-1 {
+				ops = append(ops, c.ascend...)
+			}
+			if err := r.codeGradient(ops, c.refineRNG, false); err != nil {
+				return nil, err
+			}
 		}
 	}
 	px, err := r.codeImages(ctx)

@@ -434,11 +434,57 @@ func TestBundledDGN(t *testing.T) {
 // TestSampleRefines checks PPGN's Sample with CodeConfig.Refine: the
 // refined images agree on the GPU and the CPU backends, differ from the
 // chain's own images, and the chain's codes are put back afterwards.
+//
+// With RefineShifts K > 1 each refinement step averages the class term over
+// K shifts: the GPU must agree with the CPU, and the sample must differ
+// from the one-shift refinement from the same chain state (the shifts
+// really are averaged, not one of them taken).
 func TestSampleRefines(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
+	var oneShift []float32 // the GPU sample with RefineShifts 0, for the K = 3 case
+	for _, shifts := range []int{0, 3} {
+		t.Run(fmt.Sprintf("shifts=%d", shifts), func(t *testing.T) {
+			s := sampleRefines(t, d, p, desc, gen, shifts)
+			if shifts == 0 {
+				oneShift = s
+			} else if oneShift != nil {
+				if e := relErr(s, oneShift); e < 1e-3 {
+					t.Errorf("the sample averaged over %d shifts is the one-shift sample (rel diff %.3g)", shifts, e)
+				}
+			}
+		})
+	}
+	// Without shifts (Jitter 0) the K gradients are equal, so their
+	// average is the one gradient: the same sample as RefineShifts 0.
+	var still [2][]float32
+	for i, shifts := range []int{0, 3} {
+		cfg := Config{Param: "ppgn", Steps: 2, Seed: 3, Code: CodeConfig{Generator: gen, Refine: 3, RefineShifts: shifts},
+			Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
+		r, err := NewRenderer(d, p, desc, []Objective{LogSoftmax(1), LogSoftmax(3)}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Release()
+		for range cfg.Steps {
+			if err := r.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if still[i], err = r.Sample(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e := relErr(still[1], still[0]); e > 1e-5 {
+		t.Errorf("jitter 0: the sample averaged over 3 equal gradients differs from the one-gradient sample (rel err %.3g)", e)
+	}
+}
+
+// sampleRefines runs TestSampleRefines's checks with RefineShifts shifts
+// and returns the GPU's sample.
+func sampleRefines(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, gen *models.Generative, shifts int) []float32 {
 	ctx := context.Background()
-	cfg := Config{Param: "ppgn", Steps: 4, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3},
+	cfg := Config{Param: "ppgn", Steps: 4, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3, RefineShifts: shifts},
 		Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
 	objs := []Objective{LogSoftmax(1), LogSoftmax(3)}
 	g, err := NewRenderer(d, p, desc, objs, cfg)
@@ -517,4 +563,5 @@ func TestSampleRefines(t *testing.T) {
 	if !slices.Equal(hg, ht) {
 		t.Errorf("the sampled chain's codes differ from its unsampled twin's (rel err %.3g)", relErr(hg, ht))
 	}
+	return samples[0]
 }
