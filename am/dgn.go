@@ -60,12 +60,6 @@ type CodeConfig struct {
 	// directions that raise the class under all of them rather than one
 	// shift's. 0 or 1: one shift per step.
 	RefineShifts int
-	// RefineNoise, when > 0, adds Gaussian noise of this standard
-	// deviation (in units of the image's [0, 1] range, fresh draws per
-	// image and gradient) to the shifted image the classifier sees in each
-	// refinement gradient: the class term of a smoothed classifier. The
-	// chain's own steps see no such noise.
-	RefineNoise float64
 }
 
 // DefaultCode returns the code settings of param ("dgn" or "ppgn") that
@@ -114,9 +108,6 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	if c.RefineShifts < 0 || c.RefineShifts > 1000 {
 		return fmt.Errorf("am: code refine shifts %d: want 0 to 1000", c.RefineShifts)
 	}
-	if !(c.RefineNoise >= 0 && c.RefineNoise <= 10) {
-		return fmt.Errorf("am: code refine noise %v: want 0 to 10", c.RefineNoise)
-	}
 	if !(c.Decay >= 0 && c.Decay < 1e6) {
 		return fmt.Errorf("am: code decay %v: want ≥ 0", c.Decay)
 	}
@@ -145,13 +136,8 @@ type codeParam[Buf, Op any] struct {
 	mats     Buf
 	matsHost []float32
 	// toModel puts G(h) into the classifier's input range; fromModel takes
-	// the input gradient back to G's output. refineToModel is toModel for
-	// Sample's refinement (with CodeConfig.RefineNoise, toModel and then
-	// the noise, refineNoise, counted by refineDraws).
+	// the input gradient back to G's output.
 	toModel, fromModel []Op
-	refineToModel      []Op
-	refineNoise        Random[Op]
-	refineDraws        uint64
 	// update is DGN-AM's decay and optimiser step or PPGN's Langevin step,
 	// then the clipping.
 	update []Op
@@ -242,13 +228,6 @@ func (r *Engine[Buf, Op]) prepareCode() error {
 		return err
 	}
 	c.toModel, c.fromModel = append(shift, toIn, toRange), append([]Op{back}, shiftBack...)
-	c.refineToModel = c.toModel
-	if sd := cc.RefineNoise; sd > 0 && r.cfg.Param == "ppgn" && cc.Refine > 0 {
-		if c.refineNoise, err = be.Random(gpu.RandSpec{Kind: gpu.RandNormal, Seed: r.cfg.Seed ^ refineNoiseSeed, Scale: sd * scale, Add: true}, in); err != nil {
-			return err
-		}
-		c.refineToModel = append(slices.Clip(c.toModel), c.refineNoise.Op())
-	}
 	if err := r.prepareObjectives(); err != nil {
 		return err
 	}
@@ -413,7 +392,7 @@ func (r *Engine[Buf, Op]) codeStep() error {
 			return err
 		}
 	}
-	if err := r.codeGradient(c.update, r.rng, c.toModel, true); err != nil {
+	if err := r.codeGradient(c.update, r.rng, true); err != nil {
 		return err
 	}
 	r.step++
@@ -422,10 +401,9 @@ func (r *Engine[Buf, Op]) codeStep() error {
 
 // codeGradient submits, in one command buffer, G(h), the objectives and
 // their gradient back to h (shifting the image first, by shifts drawn from
-// rng, where CodeConfig.Jitter asks; toModel the ops from G's image to the
-// classifier's input), then the update ops. history records
+// rng, where CodeConfig.Jitter asks), then the update ops. history records
 // the objectives' values as this step's.
-func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, toModel []Op, history bool) error {
+func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, history bool) error {
 	c := r.code
 	if c.matsHost != nil {
 		J := r.cfg.Code.Jitter
@@ -436,7 +414,7 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, toModel []Op
 			return err
 		}
 	}
-	ops := append(append([]Op{}, c.gg.Forward...), toModel...)
+	ops := append(append([]Op{}, c.gg.Forward...), c.toModel...)
 	ops, err := r.networkOps(ops, false, history)
 	if err != nil {
 		return err
@@ -476,13 +454,7 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 			if k == K-1 {
 				ops = append(ops, c.ascend...)
 			}
-			if c.refineNoise != nil {
-				c.refineDraws++
-				if err := c.refineNoise.SetCounter(c.refineDraws); err != nil {
-					return nil, err
-				}
-			}
-			if err := r.codeGradient(ops, c.refineRNG, c.refineToModel, false); err != nil {
+			if err := r.codeGradient(ops, c.refineRNG, false); err != nil {
 				return nil, err
 			}
 		}

@@ -49,10 +49,6 @@ const langevinSeed = 0x4c616e676576696e
 // from the chain's.
 const refineSeed = 0x726566696e65
 
-// refineNoiseSeed keeps the refinement's pixel noise (CodeConfig.RefineNoise)
-// apart from the chain's noise.
-const refineNoiseSeed = 0x6e6f697365
-
 func (r *Engine[Buf, Op]) prepareLangevin(prior Prior[Buf, Op]) error {
 	up, noise, err := LangevinUpdate(r.be, prior, r.imageShape(), r.t, r.dt, r.cfg.Langevin, r.cfg.Seed^langevinSeed)
 	if err != nil {

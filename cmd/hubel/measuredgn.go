@@ -49,7 +49,6 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	ppgnInit := fs.String("ppgn-init", ppgnDef.Init, "PPGN chains' start: mean (the mean code) or random")
 	refine := fs.Int("refine", ppgnDef.Refine, "PPGN: draw each sample after this many steps of the class term alone (no prior, no noise) from a copy of the chain's state; the chain goes on from its own state (0: the chain's state itself)")
 	refineShifts := fs.Int("refine-shifts", ppgnDef.RefineShifts, "PPGN: average each refinement step's class term over this many random shifts within ±ppgn-jitter (0, 1: one shift)")
-	refineNoise := fs.Float64("refine-noise", ppgnDef.RefineNoise, "PPGN: add Gaussian noise of this standard deviation (image range [0, 1]) to the image the classifier sees in each refinement gradient (0: none)")
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here")
@@ -184,7 +183,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
 	steps := *burn + (*samples-1)*(*every)
-	code.Refine, code.RefineShifts, code.RefineNoise = *refine, *refineShifts, *refineNoise
+	code.Refine, code.RefineShifts = *refine, *refineShifts
 	ppgnCfg := am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}
 	r, err := run(main.p, o, ppgnCfg, func(r *am.Renderer, s int) error {
 		if s < *burn || (s-*burn)%*every != 0 {
@@ -339,7 +338,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		"ppgn_main_ge_0.9":  fmt.Sprintf("%d/%d", okPPGNMain, C**samples),
 		"ppgn_judge_ge_0.9": fmt.Sprintf("%d/%d", okPPGNJudge, C**samples),
 		"ppgn_settings": map[string]any{"eps1": *eps1, "eps2": *eps2, "eps3": *eps3, "burn": *burn, "every": *every,
-			"jitter": *ppgnJitter, "init": *ppgnInit, "refine": *refine, "refine_shifts": *refineShifts, "refine_noise": *refineNoise, "seed": *seed},
+			"jitter": *ppgnJitter, "init": *ppgnInit, "refine": *refine, "refine_shifts": *refineShifts, "seed": *seed},
 		"mean_dgn_pair_dist": mean(allDGN), "mean_ppgn_pair_dist": mean(allPPGN),
 		"min_diversity_ratio": minOf(ratios), "mean_diversity_ratio": mean(ratios),
 		"dgn_seconds": dgnTime.Seconds(), "ppgn_seconds": ppgnTime.Seconds(),
