@@ -287,6 +287,7 @@ func TestCodeErrors(t *testing.T) {
 		{Config{Param: "dgn", Code: CodeConfig{Generator: gen, Init: "zero"}}, `init "zero"`},
 		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen, Jitter: -1}}, "code jitter -1"},
 		{Config{Param: "dgn", Code: CodeConfig{Generator: gen, Jitter: 10}}, "code jitter 10"},
+		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen, Refine: 3, RefineShifts: -1}}, "code refine shifts -1"},
 	} {
 		_, err := NewRenderer(d, p, desc, []Objective{Logit(0)}, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
