@@ -58,7 +58,8 @@ type CodeConfig struct {
 	// over this many shifts of G(h) (each drawn as Jitter's, within
 	// ±Jitter), an expectation over transformations: the step follows the
 	// directions that raise the class under all of them rather than one
-	// shift's. 0 or 1: one shift per step.
+	// shift's. 0 or 1: one shift per step. It costs K gradients a step,
+	// and needs Jitter > 0 (without shifts the K gradients are equal).
 	RefineShifts int
 }
 
@@ -427,9 +428,9 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, history bool
 // Sample returns the images of a "dgn" or "ppgn" render as Images does,
 // except that for PPGN with CodeConfig.Refine > 0 each image is drawn after
 // Refine steps of the class term alone (each averaged over RefineShifts
-// shifts) from a copy of the chain's codes,
-// which are then put back: the chain goes on as if Sample had not been
-// called (the refinement's shifts come from a random stream of their own).
+// shifts) from a copy of the chain's codes, which are then put back: the
+// chain goes on as if Sample had not been called (the refinement's shifts
+// come from a random stream of their own).
 func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 	c := r.code
 	if c == nil {

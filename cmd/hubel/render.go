@@ -87,7 +87,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	decay := fs.Float64("decay", dc.Decay, "dgn: L2 weight on the code h")
 	codeJitter := fs.Int("code-jitter", -1, "dgn, ppgn: shift G(h) by up to N whole pixels at random each step before the classifier (0: never; default: 0 for dgn, 2 for ppgn)")
 	refine := fs.Int("refine", -1, "ppgn: draw each written image after N steps of the class term alone (ε2 only) from a copy of the chain's codes (default 30; 0: the chain's own state)")
-	refineShifts := fs.Int("refine-shifts", -1, "ppgn: average each refinement step's class term over K random shifts within ±code-jitter (default: am.DefaultCode's; 0, 1: one shift)")
+	refineShifts := fs.Int("refine-shifts", -1, "ppgn: average each refinement step's class term over K random shifts within ±code-jitter (default 1: one shift)")
 	sampleEvery := fs.Int("sample-every", 0, "write the images every K steps into -out-dir as STEP_I.png (0: only at the end)")
 	out := fs.String("out", "", "write all images as one grid PNG")
 	outDir := fs.String("out-dir", "", "write one PNG per image (0.png, 1.png, …)")
