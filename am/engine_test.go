@@ -408,20 +408,24 @@ func TestMeanInit(t *testing.T) {
 // initial image (the oracle), the same as a later read of the same state,
 // and after a step Images shows the new image, not the kept first one.
 // Preview, without the model, gives the renderer's initial image bit for
-// bit on the GPU, and the CPU renderer's on the CPU.
+// bit on the GPU, and the CPU renderer's on the CPU; so does PreviewModel,
+// given the model's descriptor alone (its channels and mean colour).
 func TestInitialImage(t *testing.T) {
 	d := gputest.Device(t)
 	objs := []Objective{Channel("pw", 5), Channel("pw", 2)}
 	for _, c := range []struct {
-		cfg      Config
-		channels int
+		cfg       Config
+		channels  int
+		modelMean [3]float64 // the descriptor's mean colour
 	}{
-		{Config{Size: 16, Steps: 2, Seed: 4}, 3},
-		{Config{Size: 16, Steps: 2, Seed: 5, Param: "pixel", Init: "mean", Mean: [3]float64{0.3, 0.5, 0.6}, Transforms: "none"}, 3},
-		{Config{Size: 16, Steps: 2, Seed: 6}, 1},
+		{Config{Size: 16, Steps: 2, Seed: 4}, 3, [3]float64{}},
+		{Config{Size: 16, Steps: 2, Seed: 5, Param: "pixel", Init: "mean", Mean: [3]float64{0.3, 0.5, 0.6}, Transforms: "none"}, 3, [3]float64{}},
+		{Config{Size: 16, Steps: 2, Seed: 7, Param: "pixel", Init: "mean", Transforms: "none"}, 3, [3]float64{0.2, 0.7, 0.4}},
+		{Config{Size: 16, Steps: 2, Seed: 6}, 1, [3]float64{}},
 	} {
 		cfg := c.cfg
 		p, desc := tinyNetOf(t, false, c.channels)
+		desc.Input.Mean = c.modelMean
 		g, err := NewRenderer(d, p, desc, objs, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -451,16 +455,26 @@ func TestInitialImage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gp, err := Preview(ctx, Backend[*gpu.Buffer, gpu.Op](NewGPUBackend(d)), cfg, len(objs), c.channels)
+		// Preview takes no descriptor: it is given the mean colour a
+		// renderer takes from the model.
+		pcfg := cfg
+		if pcfg.Mean == [3]float64{} {
+			pcfg.Mean = c.modelMean
+		}
+		gp, err := Preview(ctx, Backend[*gpu.Buffer, gpu.Op](NewGPUBackend(d)), pcfg, len(objs), c.channels)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cp, err := Preview(ctx, Backend[[]float64, func()](CPUBackend{}), cfg, len(objs), c.channels)
+		cp, err := Preview(ctx, Backend[[]float64, func()](CPUBackend{}), pcfg, len(objs), c.channels)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(first) != len(want) || len(gp) != len(want) || len(cp) != len(want) {
-			t.Fatalf("%+v: %d, %d (GPU preview), %d (CPU preview) values, want %d", cfg, len(first), len(gp), len(cp), len(want))
+		mp, err := PreviewModel(ctx, Backend[[]float64, func()](CPUBackend{}), desc, cfg, len(objs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(first) != len(want) || len(gp) != len(want) || len(cp) != len(want) || len(mp) != len(want) {
+			t.Fatalf("%+v: %d, %d (GPU preview), %d (CPU preview), %d (PreviewModel) values, want %d", cfg, len(first), len(gp), len(cp), len(mp), len(want))
 		}
 		for _, e := range []struct {
 			what string
@@ -472,6 +486,7 @@ func TestInitialImage(t *testing.T) {
 			{"a second read of the initial image vs the first frame", again, first, 0},
 			{"the GPU preview vs the first frame", gp, first, 0},
 			{"the CPU preview vs the CPU renderer's initial image", cp, want, 0},
+			{"PreviewModel vs the CPU renderer's initial image", mp, want, 0},
 		} {
 			if d := maxRel(f64(e.got), f64(e.want)); d > e.tol {
 				t.Errorf("%+v, %d channels: %s: differ by %.3g (rel)", cfg, c.channels, e.what, d)

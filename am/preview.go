@@ -3,6 +3,8 @@ package am
 import (
 	"context"
 	"fmt"
+
+	"github.com/hubelviz/hubel/models"
 )
 
 // Preview renders the initial images that an engine with the same cfg
@@ -34,4 +36,23 @@ func Preview[Buf, Op any](ctx context.Context, be Backend[Buf, Op], cfg Config, 
 		return nil, err
 	}
 	return r.Images(ctx)
+}
+
+// PreviewModel is Preview for a render of the model desc describes, before
+// its weights are loaded: the model's number of channels, and its mean
+// colour where cfg.Mean is zero, as a renderer takes them.
+func PreviewModel[Buf, Op any](ctx context.Context, be Backend[Buf, Op], desc *models.Descriptor, cfg Config, batch int) ([]float32, error) {
+	return Preview(ctx, be, cfg.withModelMean(desc), batch, desc.Input.Channels)
+}
+
+// withModelMean fills a zero Mean with the model's mean colour, or with
+// ImageNet's where the model gives none.
+func (c Config) withModelMean(desc *models.Descriptor) Config {
+	if c.Mean == [3]float64{} {
+		c.Mean = desc.Input.Mean
+	}
+	if c.Mean == [3]float64{} {
+		c.Mean = imageNetMean
+	}
+	return c
 }

@@ -257,13 +257,7 @@ func New[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.Descript
 }
 
 func newEngine[Buf, Op any](be Backend[Buf, Op], p *models.Plan, desc *models.Descriptor, objs []Objective, cfg Config) (*Engine[Buf, Op], error) {
-	cfg = cfg.withDefaults()
-	if cfg.Mean == [3]float64{} {
-		cfg.Mean = desc.Input.Mean
-	}
-	if cfg.Mean == [3]float64{} {
-		cfg.Mean = imageNetMean
-	}
+	cfg = cfg.withDefaults().withModelMean(desc)
 	if len(objs) == 0 {
 		return nil, fmt.Errorf("am: no objective")
 	}

@@ -611,14 +611,7 @@ func (r *runner) preview(s app.State) {
 	if S := s.Size; len(objs)*S*S*(S+S/2) > 232*232*348 {
 		return
 	}
-	if cfg.Mean == [3]float64{} {
-		cfg.Mean = r.model.desc.Input.Mean
-	}
-	channels := 3
-	if in := r.model.plan.Nodes[0].Shape; len(in) == 3 && in[2] == 1 {
-		channels = 1
-	}
-	imgs, err := am.Preview(context.Background(), am.Backend[[]float64, func()](am.CPUBackend{}), cfg, len(objs), channels)
+	imgs, err := am.PreviewModel(context.Background(), am.Backend[[]float64, func()](am.CPUBackend{}), r.model.desc, cfg, len(objs))
 	if err != nil {
 		fmt.Println("hubel: no preview:", err)
 		return
