@@ -53,7 +53,6 @@ func spectralBasis(h, wt, y, x, ky, kx int) (cr, ci float64) {
 // outScale · irfft2(scale ⊙ spectrum), cropped to w.
 func SpectralImage(spec []float64, b, c, h, w int, decay, outScale float64) []float64 {
 	wf := SpectralWF(w)
-	wt := 2 * (wf - 1)
 	scale := LucidFrequencyScale(h, w, decay)
 	img := make([]float64, b*h*w*c)
 	for n := 0; n < b; n++ {
@@ -62,20 +61,37 @@ func SpectralImage(spec []float64, b, c, h, w int, decay, outScale float64) []fl
 			im := re[h*wf:]
 			for y := 0; y < h; y++ {
 				for x := 0; x < w; x++ {
-					s := 0.0
-					for ky := 0; ky < h; ky++ {
-						for kx := 0; kx < wf; kx++ {
-							cr, ci := spectralBasis(h, wt, y, x, ky, kx)
-							k := ky*wf + kx
-							s += scale[k] * (cr*re[k] + ci*im[k])
-						}
-					}
-					img[((n*h+y)*w+x)*c+ch] = outScale * s
+					img[((n*h+y)*w+x)*c+ch] = spectralPixel(re, im, scale, h, wf, y, x, outScale)
 				}
 			}
 		}
 	}
 	return img
+}
+
+// SpectralPixel is pixel (y, x) of channel ch of image n of SpectralImage,
+// given the frequency scale (LucidFrequencyScale(h, w, decay)): the same
+// direct sum over the spectrum, one pixel at a time, to check a fast
+// transform at sizes where the whole image would take too long.
+func SpectralPixel(spec, scale []float64, c, h, w int, outScale float64, n, ch, y, x int) float64 {
+	wf := SpectralWF(w)
+	re := spec[(n*c+ch)*2*h*wf:]
+	return spectralPixel(re, re[h*wf:], scale, h, wf, y, x, outScale)
+}
+
+// spectralPixel is one pixel of SpectralImage: re and im are one channel's
+// spectrum [h][wf].
+func spectralPixel(re, im, scale []float64, h, wf, y, x int, outScale float64) float64 {
+	wt := 2 * (wf - 1)
+	s := 0.0
+	for ky := 0; ky < h; ky++ {
+		for kx := 0; kx < wf; kx++ {
+			cr, ci := spectralBasis(h, wt, y, x, ky, kx)
+			k := ky*wf + kx
+			s += scale[k] * (cr*re[k] + ci*im[k])
+		}
+	}
+	return outScale * s
 }
 
 // SpectralImageBackward is the gradient of SpectralImage with respect to
