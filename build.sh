@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds hubel's static site into site/, and serves or tests it.
 #
-#   ./build.sh                  build site/ (hubel.wasm, hubel.wasm.gz, wasm_exec.js;
+#   ./build.sh                  build site/ (hubel.wasm, display.wasm, selftest.wasm, each with its .gz; wasm_exec.js;
 #                               bench.wasm and TF.js for site/bench.html)
 #   ./build.sh serve            build, then serve site/ on http://127.0.0.1:8080
 #   ./build.sh test             go test ./..., then the browser tests (headless Chromium);
@@ -47,12 +47,13 @@ build() {
 	[ -f "$wasm_exec" ] || wasm_exec="$goroot/misc/wasm/wasm_exec.js"
 	[ -f "$wasm_exec" ] || { echo "build.sh: wasm_exec.js not found under $goroot" >&2; exit 1; }
 
-	echo "build.sh: GOOS=js GOARCH=wasm go build -o site/hubel.wasm ./wasm"
-	GOOS=js GOARCH=wasm go build -trimpath -o site/hubel.wasm.tmp ./wasm
-	mv site/hubel.wasm.tmp site/hubel.wasm
+	# The app's page runs two programs: the engine (hubel.wasm) and,
+	# once it has shown its first image, the ebiten display (display.wasm);
+	# the kernel self-test page its own (selftest.wasm).
+	build_wasm ./wasm hubel
+	build_wasm ./wasm/display display
+	build_wasm ./wasm/selftestpage selftest
 	cp "$wasm_exec" site/wasm_exec.js
-	gzip -9 -n -c site/hubel.wasm >site/hubel.wasm.gz.tmp
-	mv site/hubel.wasm.gz.tmp site/hubel.wasm.gz
 	build_bench
 
 	# The bundled models (trained by hubel train) go into every build.
@@ -96,7 +97,7 @@ build() {
 		IFS=,
 		echo "[${names[*]}]"
 	) >site/models/index.json
-	echo "build.sh: site/hubel.wasm $(wc -c <site/hubel.wasm) bytes, gzipped $(wc -c <site/hubel.wasm.gz) bytes"
+	echo "build.sh: the app's wasm (hubel.wasm + display.wasm), gzipped: $(($(wc -c <site/hubel.wasm.gz) + $(wc -c <site/display.wasm.gz))) bytes"
 }
 
 # build_bench builds the benchmark page's own wasm (site/bench.wasm, kept
@@ -104,11 +105,7 @@ build() {
 # (npm ci --prefix test/bench) into site/bench/, when installed.
 build_bench() {
 	local tfjs=test/bench/node_modules/@tensorflow
-	echo "build.sh: GOOS=js GOARCH=wasm go build -o site/bench.wasm ./wasm/bench"
-	GOOS=js GOARCH=wasm go build -trimpath -o site/bench.wasm.tmp ./wasm/bench
-	mv site/bench.wasm.tmp site/bench.wasm
-	gzip -9 -n -c site/bench.wasm >site/bench.wasm.gz.tmp
-	mv site/bench.wasm.gz.tmp site/bench.wasm.gz
+	build_wasm ./wasm/bench bench
 	rm -rf site/bench
 	if [ -f "$tfjs/tfjs/dist/tf.min.js" ] && [ -f "$tfjs/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js" ]; then
 		mkdir -p site/bench
@@ -116,7 +113,21 @@ build_bench() {
 	else
 		echo "build.sh: TF.js is not installed (npm ci --prefix test/bench): site/bench.html will run hubel alone and say so"
 	fi
-	echo "build.sh: site/bench.wasm $(wc -c <site/bench.wasm) bytes, gzipped $(wc -c <site/bench.wasm.gz) bytes"
+}
+
+# build_wasm PKG NAME builds the Go program PKG to site/NAME.wasm and its
+# gzipped copy. The wasm's name section (Go's function names, 4 % of its
+# size) is left out unless HUBEL_WASM_NAMES=1, which the CPU profiles of
+# test/browser/profile.mjs need.
+build_wasm() {
+	local out="site/$2.wasm" ldflags="-s -w"
+	[ "${HUBEL_WASM_NAMES:-}" = 1 ] && ldflags=""
+	echo "build.sh: GOOS=js GOARCH=wasm go build -ldflags='$ldflags' -o $out $1"
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$1"
+	mv "$out.tmp" "$out"
+	gzip -9 -n -c "$out" >"$out.gz.tmp"
+	mv "$out.gz.tmp" "$out.gz"
+	echo "build.sh: $out $(wc -c <"$out") bytes, gzipped $(wc -c <"$out.gz") bytes"
 }
 
 # browser_test serves site/ on a free port and runs the headless Chromium

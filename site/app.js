@@ -97,6 +97,25 @@
   window.hubelZoo = (list, def) => { zoo = Array.from(list || []); defaultModel = def; fillModels(); };
   window.hubelModel = (m) => { modelInfo = m; fillLayers(); fillMethods(); syncControls(); loadExamples(m); };
   window.hubelDisplayError = (msg) => { displayError = msg; render(); };
+  // The engine asks for the display (display.wasm: ebiten's canvas, the
+  // curve, the progress bar) once it has shown its first image on its
+  // placeholder canvas: ebiten's start-up would have held that image back.
+  let displayStarted = false;
+  window.hubelStartDisplay = () => {
+    if (displayStarted) return;
+    displayStarted = true;
+    (async () => {
+      try {
+        const go = new Go();
+        const { instance } = await hubelInstantiate(go, "display.wasm");
+        await go.run(instance);
+        displayError = "display.wasm stopped; see the browser's console";
+      } catch (e) {
+        displayError = `Could not start display.wasm: ${e}`;
+      }
+      render();
+    })();
+  };
   window.hubelCells = (mode, cells) => placeCells(mode, Array.from(cells || []));
   window.hubelDownload = (bytes, nameOrErr) => {
     if (!bytes) { $("status").textContent = nameOrErr; return; }

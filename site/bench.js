@@ -257,7 +257,7 @@ async function run() {
     `renderer ready ${(marks.setup / 1000).toFixed(2)} s, first step done ${(marks.step / 1000).toFixed(2)} s after navigation (${((marks.step - marks.ready) / 1000).toFixed(2)} s after ready, the network's pipelines compiled)`);
   await tfScripts(tfWanted);
   // Sizes of the wasm files as served (the precompressed .gz beside each).
-  for (const f of ["bench.wasm.gz", "hubel.wasm.gz"]) {
+  for (const f of ["bench.wasm.gz", "hubel.wasm.gz", "display.wasm.gz"]) {
     const h = await fetch(f, { method: "HEAD", headers: { "Accept-Encoding": "identity" } }).catch(() => null);
     const n = h && h.ok ? Number(h.headers.get("content-length")) : 0;
     if (n > 0) res.sizes[f] = n;

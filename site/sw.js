@@ -7,8 +7,8 @@
 // loads straight from the network.
 "use strict";
 const CACHE = "hubel-v1";
-const SHELL = ["./", "index.html", "app.js", "app.css", "load.js", "prefetch.js", "wasm_exec.js", "hubel.wasm", "embed.html",
-  "selftest.html", "selftest.css", "models/index.json"];
+const SHELL = ["./", "index.html", "app.js", "app.css", "load.js", "prefetch.js", "wasm_exec.js", "hubel.wasm", "display.wasm", "embed.html",
+  "selftest.html", "selftest.css", "selftest.wasm", "models/index.json"];
 
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(CACHE).then((c) =>

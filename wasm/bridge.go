@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"syscall/js"
 
-	"github.com/hajimehoshi/ebiten/v2"
-
 	"github.com/hubelviz/hubel/models"
 	"github.com/hubelviz/hubel/wasm/app"
 )
@@ -18,11 +16,12 @@ var errNothing = errors.New("nothing to export yet: start a render first")
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-// appMain starts the runner, gives the page its commands (window.hubelGo)
-// and runs the ebiten game on the main goroutine.
+// appMain starts the runner and gives the page its commands
+// (window.hubelGo). The display (display.wasm) starts later (display).
 func appMain() {
 	v := &view{}
 	r := newRunner(v)
+	r.disp = &display{}
 	funcs := map[string]func(args []js.Value) cmd{
 		// start(hash, merge, id)
 		"start": func(a []js.Value) cmd {
@@ -59,13 +58,6 @@ func appMain() {
 		f.Invoke()
 	}
 
-	ebiten.SetWindowTitle("hubel")
-	ebiten.SetTPS(30)
-	err := ebiten.RunGameWithOptions(newGame(v), &ebiten.RunGameOptions{InitUnfocused: true})
-	if err != nil {
-		r.view.clear()
-		callJS("hubelDisplayError", fmt.Sprintf("The display could not start (WebGL2 is needed to show the image): %v", err))
-	}
 	select {}
 }
 

@@ -1,9 +1,11 @@
 //go:build js && wasm
 
-// Command wasm is hubel's browser program. On the site's main page it runs
-// activation maximisation with am.Renderer on the browser's WebGPU and shows
-// the image as it forms on an ebiten canvas, beside the page's HTML
-// controls; on selftest.html it runs the kernel self-test instead.
+// Command wasm is hubel's browser engine (hubel.wasm). On the site's main
+// page it runs activation maximisation with am.Renderer on the browser's
+// WebGPU and publishes the images as they form (package page) to the
+// display, wasm/display, which draws them on an ebiten canvas beside the
+// page's HTML controls. (The kernel self-test page runs its own program,
+// wasm/selftestpage.)
 //
 // The page talks to it through window.hubelGo (commands: start, pause,
 // resume, reset, export, files), and it reports through window.hubelPublish
@@ -13,14 +15,4 @@
 // GPU, the network or a promise.
 package main
 
-import (
-	"syscall/js"
-)
-
-func main() {
-	if m := js.Global().Get("hubelMode"); m.Type() == js.TypeString && m.String() == "selftest" {
-		selfTestMain()
-		return
-	}
-	appMain()
-}
+func main() { appMain() }

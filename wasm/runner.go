@@ -44,6 +44,7 @@ type loaded struct {
 type runner struct {
 	cmds   chan cmd
 	view   *view
+	disp   *display // starts the page's display
 	dev    *gpu.Device
 	devErr error
 	devJS  js.Value // the page's record of dev (window.hubelDevices[i]), for its lost state
@@ -117,6 +118,7 @@ func (r *runner) loop() {
 			c = <-r.cmds
 		}
 		r.handle(c)
+		r.disp.start()
 	}
 }
 
@@ -620,6 +622,7 @@ func (r *runner) preview(s app.State) {
 	r.view.setImages(0, imgs)
 	r.firstFrameMs = js.Global().Get("performance").Call("now").Float()
 	r.publish()
+	r.disp.start()
 }
 
 // runGallery renders a layer's channels in batches, each cell filling in
@@ -847,6 +850,7 @@ func (r *runner) frame(ctx context.Context, s app.State, engines []engine, first
 	if r.firstFrameMs == 0 {
 		r.firstFrameMs = js.Global().Get("performance").Call("now").Float()
 	}
+	r.disp.start()
 	return off - first, nil
 }
 
@@ -861,6 +865,7 @@ func (r *runner) fail(key string, err error) error {
 	r.running, r.paused = false, false
 	fmt.Println("hubel: error:", r.errMsg)
 	r.publish()
+	r.disp.start()
 	return err
 }
 

@@ -5,14 +5,17 @@ package main
 import (
 	"bytes"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
 	"sync"
+
+	"github.com/hubelviz/hubel/wasm/page"
 )
 
-// view is what the canvas shows, written by the runner and read by the
-// ebiten game. Its lock is never held across anything that waits.
+// view is what the stage shows, written by the runner. Each change is
+// published to the display (page.Write*), and painted on the placeholder
+// canvas until the display is live (paint). Its lock is never held across
+// anything that waits.
 type view struct {
 	mu       sync.Mutex
 	mode     string // "", "image" or "gallery"
@@ -21,7 +24,8 @@ type view struct {
 	curve    []float64
 	steps    int // the curve's x range
 	progress float64
-	version  int // bumped when the cells change in number
+	version  int    // bumped when the cells change in number
+	shown    []byte // paintLocked's resized image (reused)
 }
 
 // cell is one image of the stage.
@@ -48,6 +52,8 @@ func (v *view) reset(mode string, size int, labels []string, chans []int) {
 		for i := range v.cells {
 			v.cells[i].done = false
 		}
+		page.WriteProgress(0)
+		page.WriteCurve(nil, 0)
 		return
 	}
 	v.cells = make([]cell, len(labels))
@@ -58,6 +64,10 @@ func (v *view) reset(mode string, size int, labels []string, chans []int) {
 		}
 	}
 	v.version++
+	page.WriteCells(mode, size, v.version, labels)
+	page.WriteProgress(0)
+	page.WriteCurve(nil, 0)
+	v.paintLocked()
 }
 
 func (v *view) clear() { v.reset("", 0, nil, nil) }
@@ -83,7 +93,9 @@ func (v *view) setImages(first int, imgs []float32) {
 			c.rgba[4*p+3] = 255
 		}
 		c.ver++
+		page.WriteImage(first+k, c.ver, c.rgba)
 	}
+	v.paintLocked()
 }
 
 func to8(x float32) byte {
@@ -99,12 +111,14 @@ func to8(x float32) byte {
 func (v *view) setCurve(c []float64, steps int) {
 	v.mu.Lock()
 	v.curve, v.steps = append(v.curve[:0], c...), steps
+	page.WriteCurve(v.curve, steps)
 	v.mu.Unlock()
 }
 
 func (v *view) setProgress(p float64) {
 	v.mu.Lock()
 	v.progress = p
+	page.WriteProgress(p)
 	v.mu.Unlock()
 }
 
@@ -147,12 +161,3 @@ func (v *view) png() ([]byte, error) {
 	err := png.Encode(&b, img)
 	return b.Bytes(), err
 }
-
-// theme colours, shared with site/style.css.
-var (
-	colBG     = color.RGBA{0x0d, 0x10, 0x14, 0xff}
-	colCell   = color.RGBA{0x1a, 0x1f, 0x27, 0xff}
-	colLine   = color.RGBA{0x2a, 0x31, 0x3c, 0xff}
-	colAccent = color.RGBA{0xf5, 0xa5, 0x24, 0xff}
-	colMuted  = color.RGBA{0x5b, 0x64, 0x75, 0xff}
-)

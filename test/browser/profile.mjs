@@ -2,7 +2,8 @@
 // navigation until the page is ready (bench.html: hubelBenchResult.readyMs;
 // the app: hubel.state().firstFrameMs), in headless Chromium on
 // SwiftShader. Prints the functions with the most time, self and
-// inclusive (wasm functions by their Go names), and writes the profile
+// inclusive (wasm functions by their Go names, where the site was built
+// with HUBEL_WASM_NAMES=1 ./build.sh), and writes the profile
 // (for Chromium's DevTools) to artifacts/profile.cpuprofile or $OUT:
 //
 //   node profile.mjs 'http://127.0.0.1:8080/bench.html?batches=1&sides=hubel&check=2&stop=ready' bench

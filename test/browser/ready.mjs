@@ -44,6 +44,12 @@ async function measure(page, visit) {
   // The model's files: fetched by the page, or by prefetch.js's worker
   // (whose fetches the page's timeline does not list; through the service
   // worker when the page is controlled).
+  // ebiten's own first image (firstPaint's placeholder shows it before).
+  let ebitenMs = 0;
+  for (const t1 = Date.now(); Date.now() - t1 < 60000; await new Promise((r) => setTimeout(r, 100))) {
+    ebitenMs = await page.evaluate(() => window.hubelEbitenMs || 0);
+    if (ebitenMs > 0) break;
+  }
   const files = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\/models\//.test(e.name))
     .map((e) => ({ name: e.name.replace(/.*\/models\//, ""), start: e.startTime, end: e.responseEnd, sw: e.workerStart > 0 }))
     .concat((window.hubelPrefetchTimes || []).map((t) => ({ name: t.url.replace(/.*\/models\//, ""), start: t.start, end: t.end,
@@ -53,7 +59,7 @@ async function measure(page, visit) {
     .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.responseEnd)]));
   const controlled = await page.evaluate(() => !!(navigator.serviceWorker && navigator.serviceWorker.controller));
   const out = {
-    visit, adapter: s.adapter, marks: s.marks, firstFrameMs: s.firstFrameMs, drawnMs, controlled, wasm,
+    visit, adapter: s.adapter, marks: s.marks, firstFrameMs: s.firstFrameMs, drawnMs, ebitenMs, controlled, wasm,
     modelFiles: shards.length, modelFilesThroughWorker: shards.filter((f) => f.sw).length,
     modelFetch: shards.length ? [Math.min(...shards.map((f) => f.start)), Math.max(...shards.map((f) => f.end))] : null,
   };
@@ -61,7 +67,7 @@ async function measure(page, visit) {
   console.log(`${visit}: adapter ${s.adapter}; service worker in control: ${controlled}`);
   console.log(`${visit}: wasm files (name, start, end): ${JSON.stringify(wasm)}`);
   console.log(`${visit}: ms after navigation: wasm started ${m.go?.toFixed(0)}, zoo ${m.zoo?.toFixed(0)}, device ${m.device?.toFixed(0)}, model ${m.model?.toFixed(0)}, ` +
-    `renderer ${m.renderer?.toFixed(0)}, first frame ${s.firstFrameMs.toFixed(0)}, on the canvas ${drawnMs ? drawnMs.toFixed(0) : "(not reported)"}; ${shards.length} model files ` +
+    `renderer ${m.renderer?.toFixed(0)}, first frame ${s.firstFrameMs.toFixed(0)}, on the screen ${drawnMs ? drawnMs.toFixed(0) : "(not reported)"}, drawn by ebiten ${ebitenMs ? ebitenMs.toFixed(0) : "(not reported)"}; ${shards.length} model files ` +
     `(${out.modelFilesThroughWorker} through the service worker) fetched ${out.modelFetch ? out.modelFetch.map((x) => x.toFixed(0)).join("–") : "—"}`);
   return out;
 }

@@ -1,6 +1,6 @@
 // Browser test of hubel's site: opens the served page in headless Debian
 // Chromium, whose SwiftShader backend provides WebGPU on the CPU, waits (in
-// real time) for the kernel self-test that hubel.wasm runs, and checks every
+// real time) for the kernel self-test that selftest.wasm runs, and checks every
 // kernel's relative error against gpu/ref. A second load with navigator.gpu
 // removed checks that a browser without WebGPU gets a clear message.
 //
@@ -43,9 +43,9 @@ async function open(context, { hideWebGPU = false } = {}) {
   page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
   page.on("pageerror", (e) => log.push(`[pageerror] ${e}`));
   page.on("response", async (r) => {
-    if (!hideWebGPU && r.url().endsWith("/hubel.wasm")) {
+    if (!hideWebGPU && r.url().endsWith("/selftest.wasm")) {
       const h = await r.allHeaders();
-      console.log(`hubel.wasm: ${h["content-type"]}, content-encoding ${h["content-encoding"] || "none"}`);
+      console.log(`selftest.wasm: ${h["content-type"]}, content-encoding ${h["content-encoding"] || "none"}`);
     }
   });
   if (hideWebGPU) {

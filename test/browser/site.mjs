@@ -439,8 +439,10 @@ async function main() {
     skip(`site/models/${model} is missing (build with ./build.sh -models ../shared/models)`);
     return;
   }
-  const raw = statSync(join(site, "hubel.wasm")).size, gz = statSync(join(site, "hubel.wasm.gz")).size;
-  console.log(`hubel.wasm: ${(raw / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped`);
+  for (const f of ["hubel.wasm", "display.wasm"]) {
+    const raw = statSync(join(site, f)).size, gz = statSync(join(site, f + ".gz")).size;
+    console.log(`${f}: ${(raw / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped`);
+  }
   mkdirSync(artifacts, { recursive: true });
   const { context, close } = await launch({ width: 1280, height: 800 });
   try {

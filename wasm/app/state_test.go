@@ -149,38 +149,6 @@ func TestCheckModel(t *testing.T) {
 	}
 }
 
-func TestGrid(t *testing.T) {
-	for _, tc := range []struct {
-		n          int
-		w, h, gap  float64
-		cols, side float64
-	}{
-		{1, 600, 400, 4, 1, 400},
-		{8, 800, 400, 0, 4, 200},
-		{16, 400, 400, 0, 4, 100},
-		{3, 300, 900, 0, 1, 300},
-	} {
-		g := Grid(tc.n, tc.w, tc.h, tc.gap)
-		if len(g) != tc.n || g[0].W != tc.side {
-			t.Errorf("Grid(%d, %g, %g): side %g, want %g", tc.n, tc.w, tc.h, g[0].W, tc.side)
-		}
-		for _, r := range g {
-			if r.X < -1e-9 || r.Y < -1e-9 || r.X+r.W > tc.w+1e-9 || r.Y+r.H > tc.h+1e-9 {
-				t.Errorf("Grid(%d, %g, %g): cell %+v outside", tc.n, tc.w, tc.h, r)
-			}
-		}
-		cols := 0
-		for _, r := range g {
-			if r.Y == g[0].Y {
-				cols++
-			}
-		}
-		if float64(cols) != tc.cols {
-			t.Errorf("Grid(%d, %g, %g): %d columns, want %g", tc.n, tc.w, tc.h, cols, tc.cols)
-		}
-	}
-}
-
 func TestMethodsClass(t *testing.T) {
 	for _, tc := range []struct {
 		hash, kind string
@@ -200,27 +168,6 @@ func TestMethodsClass(t *testing.T) {
 		}
 		if _, eps := am.DefaultCode("ppgn"); s.Eps1 != eps.Eps1 || s.Eps2 != eps.Eps2 || s.Eps3 != eps.Eps3 {
 			t.Errorf("%s: step sizes %v %v %v, want am.DefaultCode's %v", tc.hash, s.Eps1, s.Eps2, s.Eps3, eps)
-		}
-	}
-}
-
-func TestRow(t *testing.T) {
-	for _, tc := range []struct {
-		n         int
-		w, h, gap float64
-		side      float64
-	}{
-		{3, 606, 600, 3, 200},
-		{3, 900, 100, 6, 100},
-	} {
-		g := Row(tc.n, tc.w, tc.h, tc.gap)
-		if len(g) != tc.n || g[0].W != tc.side {
-			t.Fatalf("Row(%d, %g, %g): %+v, want side %g", tc.n, tc.w, tc.h, g, tc.side)
-		}
-		for i, r := range g {
-			if r.Y != g[0].Y || r.X < 0 || r.X+r.W > tc.w+1e-9 || i > 0 && r.X < g[i-1].X+g[i-1].W+tc.gap-1e-9 {
-				t.Errorf("Row(%d, %g, %g): cell %d %+v not in one row inside the area", tc.n, tc.w, tc.h, i, r)
-			}
 		}
 	}
 }

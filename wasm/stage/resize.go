@@ -1,4 +1,4 @@
-package app
+package stage
 
 // Resize resamples an n×n RGBA image (4 bytes a pixel, row by row) to w×h
 // by bilinear interpolation, the edges extended (clamp to edge), into dst

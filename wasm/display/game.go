@@ -9,62 +9,47 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/vector"
 
-	"github.com/hubelviz/hubel/wasm/app"
+	"github.com/hubelviz/hubel/wasm/page"
+	"github.com/hubelviz/hubel/wasm/stage"
 )
 
-// game draws the view on ebiten's canvas. ebiten's canvas fills the page
-// behind the HTML; the page marks where the image, the curve and the
-// progress bar go with empty elements (#stage, #curve, #progress), whose
-// rectangles the game reads each tick.
+// game draws the engine's view on ebiten's canvas. ebiten's canvas fills
+// the page behind the HTML; the page marks where the image, the curve and
+// the progress bar go with empty elements (#stage, #curve, #progress),
+// whose rectangles the game reads each tick.
 type game struct {
-	v     *view
+	v     page.View
 	imgs  []*ebiten.Image // each cell's image at its size on the screen
 	vers  []int
-	shown [][]byte // the pixels of imgs (app.Resize's output, reused)
+	shown [][]byte // the pixels of imgs (stage.Resize's output, reused)
 	size  int
 	ver   int
 	dpr   float64
-	stage app.Rect
-	curve app.Rect
-	bar   app.Rect
-	cells []app.Rect // in CSS pixels, relative to the stage
+	stage stage.Rect
+	curve stage.Rect
+	bar   stage.Rect
+	cells []stage.Rect // in CSS pixels, relative to the stage
 	// what was last sent to the page (for the gallery's buttons)
 	sentKey string
 	drawn   int // 1: the first image was drawn this frame; 2: and marked
+	frames  int // Draw calls so far
 }
 
-func newGame(v *view) *game { return &game{v: v, dpr: 1, ver: -1} }
+func newGame() *game { return &game{dpr: 1, ver: -1} }
 
-func rectOf(id string) app.Rect {
-	el := js.Global().Get("document").Call("getElementById", id)
-	if !el.Truthy() {
-		return app.Rect{}
-	}
-	r := el.Call("getBoundingClientRect")
-	return app.Rect{X: r.Get("left").Float(), Y: r.Get("top").Float(), W: r.Get("width").Float(), H: r.Get("height").Float()}
-}
-
-// Update reads the page's layout and, when the cells move, tells the page
-// where they are (it puts a focusable button over each).
+// Update reads the engine's view and the page's layout and, when the cells
+// move, tells the page where they are (it puts a focusable button over
+// each).
 func (g *game) Update() error {
+	page.Read(&g.v)
 	g.dpr = ebiten.Monitor().DeviceScaleFactor()
-	g.stage, g.curve, g.bar = rectOf("stage"), rectOf("curve"), rectOf("progress")
-	g.v.mu.Lock()
-	n, mode, ver := len(g.v.cells), g.v.mode, g.v.version
+	g.stage, g.curve, g.bar = page.RectOf("stage"), page.RectOf("curve"), page.RectOf("progress")
+	n, mode, ver := len(g.v.Cells), g.v.Mode, g.v.Version
 	labels := make([]string, n)
-	for i, c := range g.v.cells {
-		labels[i] = c.label
+	for i, c := range g.v.Cells {
+		labels[i] = c.Label
 	}
-	g.v.mu.Unlock()
-	gap := 6.0
-	if n == 1 {
-		gap = 0
-	}
-	if mode == "methods" {
-		g.cells = app.Row(n, g.stage.W, g.stage.H, 16)
-	} else {
-		g.cells = app.Grid(n, g.stage.W, g.stage.H, gap)
-	}
+	g.cells = stage.Cells(mode, n, g.stage.W, g.stage.H)
 	key := js.ValueOf(ver).String() + mode
 	for _, c := range g.cells {
 		key += "|" + js.ValueOf(c.X).String() + "," + js.ValueOf(c.Y).String() + "," + js.ValueOf(c.W).String()
@@ -85,40 +70,51 @@ func (g *game) Update() error {
 // Draw paints the cells (images as they form, empty cells as placeholders),
 // the objective's curve and the progress bar.
 func (g *game) Draw(screen *ebiten.Image) {
-	if g.drawn == 1 {
-		// The frame that drew the first image has been flushed (ebiten
-		// compiles what it needs then): it is on the canvas. When, in ms
-		// after navigation, is for the page-ready measurements
+	g.frames++
+	if g.drawn == 1 || g.frames == 2 && g.drawn == 0 {
+		// The frame that drew the first image (or the first frame, where
+		// there was none) has been flushed (ebiten compiles what it needs
+		// then): it is on the canvas. The display is live: the engine
+		// stops painting its placeholder, which goes. When, in ms after
+		// navigation, is for the page-ready measurements
 		// (test/browser/ready.mjs).
-		g.drawn = 2
-		js.Global().Set("hubelDrawnMs", js.Global().Get("performance").Call("now"))
+		now := page.Now()
+		js.Global().Set(page.LiveKey, now)
+		if el := js.Global().Get("document").Call("getElementById", page.PlaceholderID); el.Truthy() {
+			el.Call("remove")
+		}
+		if g.drawn == 1 {
+			g.drawn = 2
+			js.Global().Set("hubelEbitenMs", now)
+			if !js.Global().Get("hubelDrawnMs").Truthy() {
+				js.Global().Set("hubelDrawnMs", now)
+			}
+		}
 	}
-	screen.Fill(colBG)
-	g.v.mu.Lock()
-	defer g.v.mu.Unlock()
-	if g.v.version != g.ver || g.v.size != g.size {
+	screen.Fill(stage.ColBG)
+	if g.v.Version != g.ver || g.v.Size != g.size {
 		for _, im := range g.imgs {
 			if im != nil {
 				im.Deallocate()
 			}
 		}
-		n := len(g.v.cells)
+		n := len(g.v.Cells)
 		g.imgs, g.vers, g.shown = make([]*ebiten.Image, n), make([]int, n), make([][]byte, n)
-		g.ver, g.size = g.v.version, g.v.size
+		g.ver, g.size = g.v.Version, g.v.Size
 	}
 	s := float32(g.dpr)
-	for i, c := range g.v.cells {
+	for i, c := range g.v.Cells {
 		if i >= len(g.cells) || i >= len(g.imgs) {
 			break
 		}
 		r := g.cells[i]
 		x, y, w, h := float32(g.stage.X+r.X)*s, float32(g.stage.Y+r.Y)*s, float32(r.W)*s, float32(r.H)*s
-		if c.rgba == nil {
-			vector.FillRect(screen, x, y, w, h, colCell, false)
+		if c.RGBA == nil {
+			vector.FillRect(screen, x, y, w, h, stage.ColCell, false)
 			continue
 		}
 		// The image is resized here to the device pixels it covers and
-		// drawn 1:1 with the nearest filter (app.Resize says why).
+		// drawn 1:1 with the nearest filter (stage.Resize says why).
 		iw, ih := max(int(math.Round(float64(w))), 1), max(int(math.Round(float64(h))), 1)
 		if im := g.imgs[i]; im == nil || im.Bounds().Dx() != iw || im.Bounds().Dy() != ih {
 			if im != nil {
@@ -127,10 +123,10 @@ func (g *game) Draw(screen *ebiten.Image) {
 			g.imgs[i] = ebiten.NewImage(iw, ih)
 			g.vers[i] = -1
 		}
-		if g.vers[i] != c.ver {
-			g.shown[i] = app.Resize(c.rgba, g.size, iw, ih, g.shown[i])
+		if g.vers[i] != c.Ver {
+			g.shown[i] = stage.Resize(c.RGBA, g.size, iw, ih, g.shown[i])
 			g.imgs[i].WritePixels(g.shown[i])
-			g.vers[i] = c.ver
+			g.vers[i] = c.Ver
 		}
 		op := &ebiten.DrawImageOptions{Filter: ebiten.FilterNearest}
 		op.GeoM.Translate(math.Round(float64(x)), math.Round(float64(y)))
@@ -140,10 +136,10 @@ func (g *game) Draw(screen *ebiten.Image) {
 		}
 	}
 	g.drawCurve(screen, s)
-	if b := g.bar; b.W > 0 && b.H > 0 && g.v.mode != "" {
+	if b := g.bar; b.W > 0 && b.H > 0 && g.v.Mode != "" {
 		x, y, w, h := float32(b.X)*s, float32(b.Y)*s, float32(b.W)*s, float32(b.H)*s
-		vector.FillRect(screen, x, y, w, h, colLine, false)
-		vector.FillRect(screen, x, y, w*float32(min(max(g.v.progress, 0), 1)), h, colAccent, false)
+		vector.FillRect(screen, x, y, w, h, stage.ColLine, false)
+		vector.FillRect(screen, x, y, w*float32(min(max(g.v.Progress, 0), 1)), h, stage.ColAccent, false)
 	}
 }
 
@@ -155,8 +151,8 @@ func (g *game) drawCurve(screen *ebiten.Image, s float32) {
 		return
 	}
 	x0, y0, w, h := float32(r.X)*s, float32(r.Y)*s, float32(r.W)*s, float32(r.H)*s
-	vector.StrokeLine(screen, x0, y0+h-0.5*s, x0+w, y0+h-0.5*s, s, colLine, false)
-	c := g.v.curve
+	vector.StrokeLine(screen, x0, y0+h-0.5*s, x0+w, y0+h-0.5*s, s, stage.ColLine, false)
+	c := g.v.Curve
 	if len(c) < 2 {
 		return
 	}
@@ -168,7 +164,7 @@ func (g *game) drawCurve(screen *ebiten.Image, s float32) {
 		hi = lo + 1
 	}
 	pad := 4 * s
-	steps := max(len(c), g.v.steps, 2)
+	steps := max(len(c), g.v.Steps, 2)
 	var p vector.Path
 	for i, v := range c {
 		px := x0 + w*float32(i)/float32(steps-1)
@@ -179,7 +175,7 @@ func (g *game) drawCurve(screen *ebiten.Image, s float32) {
 			p.LineTo(px, py)
 		}
 	}
-	vector.StrokePath(screen, &p, &vector.StrokeOptions{Width: 2 * s, LineJoin: vector.LineJoinRound}, &vector.DrawPathOptions{AntiAlias: true, ColorScale: colorScale(colAccent)})
+	vector.StrokePath(screen, &p, &vector.StrokeOptions{Width: 2 * s, LineJoin: vector.LineJoinRound}, &vector.DrawPathOptions{AntiAlias: true, ColorScale: colorScale(stage.ColAccent)})
 }
 
 func colorScale(c interface{ RGBA() (r, g, b, a uint32) }) ebiten.ColorScale {

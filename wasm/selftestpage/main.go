@@ -1,8 +1,7 @@
 //go:build js && wasm
 
-package main
-
-// The kernel self-test page (selftest.html) proves that the gpu package runs
+// Command selftestpage is the kernel self-test page's program
+// (selftest.wasm, built by build.sh). The page (selftest.html) proves that the gpu package runs
 // its WGSL kernels through the browser's WebGPU: it opens the adapter, runs
 // wasm/selftest against gpu/ref, and publishes the results to the page as
 // window.hubelSelfTest:
@@ -11,6 +10,7 @@ package main
 //
 // After every change it dispatches a "hubelselftest" event on window, which
 // the page uses to redraw.
+package main
 
 import (
 	"context"
@@ -21,8 +21,8 @@ import (
 	"github.com/hubelviz/hubel/wasm/selftest"
 )
 
-// selfTestMain runs the kernel self-test and keeps the runtime alive.
-func selfTestMain() {
+// main runs the kernel self-test and keeps the runtime alive.
+func main() {
 	st := js.Global().Get("Object").New()
 	st.Set("done", false)
 	st.Set("adapter", "")

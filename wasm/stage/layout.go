@@ -1,6 +1,15 @@
-package app
+// Package stage lays out and draws the app's stage, the area where the
+// images form, with no browser or GPU dependence: the cells' layout, the
+// stage's colours and the resampling of an image to the pixels it covers.
+// Both of the app page's programs use it (the engine's placeholder canvas
+// and the ebiten display), so that they draw the same pixels in the same
+// places; it has no build constraints, so its tests run natively.
+package stage
 
-import "math"
+import (
+	"image/color"
+	"math"
+)
 
 // Rect is an axis-aligned rectangle.
 type Rect struct{ X, Y, W, H float64 }
@@ -23,6 +32,29 @@ func Grid(n int, w, h, gap float64) []Rect {
 	return place(n, bestCols, bestSide, w, h, gap)
 }
 
+// Cells lays out a view's n cells on a w×h stage, as every surface that
+// draws them (the ebiten display and the engine's placeholder canvas) must
+// agree: the methods view in one row 16 px apart, the others as a Grid 6
+// px apart, or filling the stage when there is one.
+func Cells(mode string, n int, w, h float64) []Rect {
+	if mode == "methods" {
+		return Row(n, w, h, 16)
+	}
+	gap := 6.0
+	if n == 1 {
+		gap = 0
+	}
+	return Grid(n, w, h, gap)
+}
+
+// The stage's colours, shared with site/app.css.
+var (
+	ColBG     = color.RGBA{0x0d, 0x10, 0x14, 0xff} // the page
+	ColCell   = color.RGBA{0x1a, 0x1f, 0x27, 0xff} // a cell still without an image
+	ColLine   = color.RGBA{0x2a, 0x31, 0x3c, 0xff} // the curve's axis, the progress bar's track
+	ColAccent = color.RGBA{0xf5, 0xa5, 0x24, 0xff} // the curve, the progress
+)
+
 // Row lays n square cells out in one row, as large as they fit, centred
 // (the methods view's side-by-side images).
 func Row(n int, w, h, gap float64) []Rect {
@@ -42,23 +74,6 @@ func place(n, cols int, side, w, h, gap float64) []Rect {
 	for i := range out {
 		c, r := i%cols, i/cols
 		out[i] = Rect{X: x0 + float64(c)*(side+gap), Y: y0 + float64(r)*(side+gap), W: side, H: side}
-	}
-	return out
-}
-
-// Enlarge scales n RGB images (NHWC) from×from up to to×to, each output
-// pixel taking the nearest source pixel (a small image stays visibly
-// small).
-func Enlarge(px []float32, n, from, to int) []float32 {
-	out := make([]float32, n*to*to*3)
-	for i := range n {
-		for y := range to {
-			sy := y * from / to
-			for x := range to {
-				sx := x * from / to
-				copy(out[((i*to+y)*to+x)*3:][:3], px[((i*from+sy)*from+sx)*3:])
-			}
-		}
 	}
 	return out
 }

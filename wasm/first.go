@@ -1,0 +1,99 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"syscall/js"
+
+	"github.com/hubelviz/hubel/wasm/page"
+	"github.com/hubelviz/hubel/wasm/stage"
+)
+
+// display starts the page's display program (display.wasm, the ebiten
+// canvas) once the engine has shown its first image or has nothing to
+// show: ebiten's start-up holds the page's one thread for 2–4 s on
+// SwiftShader, and used to come before the engine's first fetch. Until the
+// display is live, the view paints its images on a plain 2D canvas over
+// the stage (paintLocked).
+type display struct{ once sync.Once }
+
+// start asks the page to load the display (window.hubelStartDisplay); only
+// the first call does anything.
+func (d *display) start() {
+	d.once.Do(func() {
+		if f := js.Global().Get("hubelStartDisplay"); f.Type() == js.TypeFunction {
+			f.Invoke()
+		}
+	})
+}
+
+// paintLocked draws the view's cells on the placeholder canvas as the
+// display would (stage.Cells, stage.Resize, 1:1 in device pixels) while the
+// display is not live yet, and sets window.hubelDrawnMs at the first
+// image: the reader sees it from then. v.mu is held.
+func (v *view) paintLocked() {
+	if page.DisplayLive() {
+		return
+	}
+	doc := js.Global().Get("document")
+	stageEl := doc.Call("getElementById", "stage")
+	area := page.RectOf("stage")
+	if !stageEl.Truthy() || area.W <= 0 || area.H <= 0 {
+		return
+	}
+	dpr := js.Global().Get("devicePixelRatio").Float()
+	if !(dpr > 0) {
+		dpr = 1
+	}
+	cv := doc.Call("getElementById", page.PlaceholderID)
+	if !cv.Truthy() {
+		cv = doc.Call("createElement", "canvas")
+		cv.Set("id", page.PlaceholderID)
+		cv.Call("setAttribute", "aria-hidden", "true")
+		st := cv.Get("style")
+		st.Set("position", "absolute")
+		st.Set("left", "0")
+		st.Set("top", "0")
+		st.Set("pointerEvents", "none")
+		stageEl.Call("appendChild", cv)
+	}
+	w, h := int(math.Round(area.W*dpr)), int(math.Round(area.H*dpr))
+	cv.Get("style").Set("width", fmt.Sprintf("%gpx", area.W))
+	cv.Get("style").Set("height", fmt.Sprintf("%gpx", area.H))
+	if cv.Get("width").Int() != w || cv.Get("height").Int() != h {
+		cv.Set("width", w)
+		cv.Set("height", h)
+	}
+	ctx := cv.Call("getContext", "2d")
+	if !ctx.Truthy() {
+		return
+	}
+	ctx.Call("clearRect", 0, 0, w, h)
+	drew := false
+	for i, r := range stage.Cells(v.mode, len(v.cells), area.W, area.H) {
+		c := &v.cells[i]
+		x, y := math.Round(r.X*dpr), math.Round(r.Y*dpr)
+		cw, ch := max(int(math.Round(r.W*dpr)), 1), max(int(math.Round(r.H*dpr)), 1)
+		if c.rgba == nil {
+			ctx.Set("fillStyle", cssColor(stage.ColCell))
+			ctx.Call("fillRect", x, y, cw, ch)
+			continue
+		}
+		v.shown = stage.Resize(c.rgba, v.size, cw, ch, v.shown)
+		u8 := js.Global().Get("Uint8ClampedArray").New(len(v.shown))
+		js.CopyBytesToJS(u8, v.shown)
+		ctx.Call("putImageData", js.Global().Get("ImageData").New(u8, cw, ch), x, y)
+		drew = true
+	}
+	if drew && !js.Global().Get("hubelDrawnMs").Truthy() {
+		js.Global().Set("hubelDrawnMs", page.Now())
+	}
+}
+
+func cssColor(c interface{ RGBA() (r, g, b, a uint32) }) string {
+	r, g, b, _ := c.RGBA()
+	return fmt.Sprintf("rgb(%d,%d,%d)", r>>8, g>>8, b>>8)
+}
