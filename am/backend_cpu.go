@@ -104,8 +104,21 @@ func (CPUBackend) ToRGB(s gpu.ColorShape, t, rgb []float64) (func(), error) {
 	if s.Channels() != 3 {
 		return into(rgb, false, func() []float64 { return ref.Activate(ref.Act{Kind: ref.ActSigmoid}, t) }), nil
 	}
-	return into(rgb, false, func() []float64 { return ref.ToRGB(s.M, t) }), nil
+	return func() {
+		// A row per call: see toRGBRow.
+		row := max(s.W, 1) * 3
+		for p := 0; p < len(t); p += row {
+			e := min(p+row, len(t))
+			toRGBRow(rgb[p:e], s.M, t[p:e])
+		}
+	}, nil
 }
+
+// toRGBRow is ref.ToRGBInto out of line: V8 optimises it after the first
+// few rows of a page's first image (see cmad).
+//
+//go:noinline
+func toRGBRow(rgb []float64, m [9]float64, t []float64) { ref.ToRGBInto(rgb, m, t) }
 
 // ToRGBBackward implements Backend. The sigmoid's derivative comes from
 // its output: y(1 − y).

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/hubelviz/hubel/gpu"
-	"github.com/hubelviz/hubel/gpu/ref"
 	"github.com/hubelviz/hubel/models"
 )
 
@@ -645,12 +644,7 @@ func (r *Engine[Buf, Op]) prepareParam() error {
 		// stream of the GPU's random kernel and of the CPU backend): for a
 		// draw made once, one upload costs less than building the GPU's
 		// Philox kernel, which SwiftShader compiles for a second or more.
-		v := ref.RandomNormal(r.cfg.Seed, 0, r.paramLen)
-		init32 := make([]float32, len(v))
-		for i, x := range v {
-			init32[i] = float32(0.01 * x)
-		}
-		if err := be.Write(r.param, init32); err != nil {
+		if err := be.Write(r.param, normalInit(r.cfg.Seed, 0, r.paramLen, 0.01)); err != nil {
 			return err
 		}
 	case "grey", "mean":

@@ -21,28 +21,26 @@ type cpuSpectral struct {
 	p, q   []float64 // [h][wf] scratch
 	r, i   []float64 // [h][wf] scratch: the scaled spectrum
 
-	// The direct sums' tables, built on first use: the backward pass's,
-	// and the forward y pass's for a prime h.
+	// The backward pass's tables (a direct sum along each axis), built on
+	// its first use.
 	cy, sy []float64 // [y][ky]: cos, sin of 2π·ky·y/h
 	cx, sx []float64 // [x][kx]: cos, sin of 2π·kx·x/wt
 
 	// The forward y pass as one Cooley–Tukey step, h = n1·n2 (n1 the
 	// largest divisor of h up to √h; 1 for a prime h, which keeps the
 	// direct sum): with ky = a + n2·b and y = c + n1·d, 2π·ky·y/h ≡
-	// 2π·b·c/n1 + 2π·a·c/h + 2π·a·d/n2 (mod 2π), so the sum takes
-	// h·(n1+n2) products per kx instead of h² (232 px: 37 instead of 232).
-	n1, n2   int
-	c1, s1   []float64 // [b][c]: cos, sin of 2π·b·c/n1
-	ct, st   []float64 // [a][c]: of 2π·a·c/h (the twiddles)
-	c2, s2   []float64 // [a][d]: of 2π·a·d/n2
-	tre, tim []float64 // [a][c][wf] scratch
+	// 2π·b·c/n1 + 2π·a·y/h (mod 2π), so the sum takes h·(n1+n2) products
+	// per kx instead of h² (224 px: 30 instead of 224).
+	n1, n2     int
+	cosH, sinH []float64 // [m]: cos, sin of 2π·m/h
+	tre, tim   []float64 // [a][c][wf] scratch
 
 	// The forward x pass, the real part of Σ_kx e^{2πi·kx·x/wt}·z[kx]
 	// for x < w, as one Cooley–Tukey step too (see alongX): wt = m1·m2,
 	// m1 the largest divisor of wt up to √wt.
 	m1, m2     int
 	cosW, sinW []float64 // [m]: cos, sin of 2π·m/wt
-	zr, zi     []float64 // [kx][y]: the y pass's result, transposed
+	zr, zi     []float64 // [kx][y]: the y pass's result, transposed (r and i's memory)
 	ur, ui     []float64 // [a][y] scratch
 	o          []float64 // [y] scratch
 }
@@ -54,36 +52,17 @@ func newCPUSpectral(s gpu.SpectralShape) *cpuSpectral {
 		r: make([]float64, s.H*wf), i: make([]float64, s.H*wf)}
 	c.n1 = largestDivisorUpToRoot(s.H)
 	c.n2 = s.H / c.n1
+	// Every angle is 2π·m/n for a whole m < n: n cosines and sines, not
+	// one per product (in wasm's baseline code, calls of math.Cos and
+	// math.Sin per table entry took a sixth of a page's first frame).
+	c.cosH, c.sinH = unitCircle(s.H)
 	if c.n1 > 1 {
-		// Every angle is 2π·m/n for a whole m < n: n cosines and sines,
-		// not one per entry (in wasm's baseline code, calls of math.Cos
-		// and math.Sin per entry took a sixth of a page's first frame).
-		n1, n2 := c.n1, c.n2
-		cosH, sinH := unitCircle(s.H)
-		cos1, sin1 := unitCircle(n1)
-		cos2, sin2 := unitCircle(n2)
-		c.c1, c.s1 = make([]float64, n1*n1), make([]float64, n1*n1)
-		for b := range n1 {
-			for cc := range n1 {
-				c.c1[b*n1+cc], c.s1[b*n1+cc] = cos1[b*cc%n1], sin1[b*cc%n1]
-			}
-		}
-		c.ct, c.st = make([]float64, n2*n1), make([]float64, n2*n1)
-		c.c2, c.s2 = make([]float64, n2*n2), make([]float64, n2*n2)
-		for a := range n2 {
-			for cc := range n1 {
-				c.ct[a*n1+cc], c.st[a*n1+cc] = cosH[a*cc%s.H], sinH[a*cc%s.H]
-			}
-			for d := range n2 {
-				c.c2[a*n2+d], c.s2[a*n2+d] = cos2[a*d%n2], sin2[a*d%n2]
-			}
-		}
 		c.tre, c.tim = make([]float64, s.H*wf), make([]float64, s.H*wf)
 	}
 	c.m1 = largestDivisorUpToRoot(c.wt)
 	c.m2 = c.wt / c.m1
 	c.cosW, c.sinW = unitCircle(c.wt)
-	c.zr, c.zi = make([]float64, wf*s.H), make([]float64, wf*s.H)
+	c.zr, c.zi = c.r, c.i // free once the y pass has read them
 	c.ur, c.ui = make([]float64, c.m2*s.H), make([]float64, c.m2*s.H)
 	c.o = make([]float64, s.H)
 	for kx := range wf {
@@ -115,11 +94,10 @@ func (c *cpuSpectral) directTables() {
 	h, w, wf := c.s.H, c.s.W, c.wf
 	c.cy, c.sy = make([]float64, h*h), make([]float64, h*h)
 	c.cx, c.sx = make([]float64, w*wf), make([]float64, w*wf)
-	cosH, sinH := unitCircle(h)
 	for y := range h {
 		for ky := range h {
 			m := ky * y % h
-			c.cy[y*h+ky], c.sy[y*h+ky] = cosH[m], sinH[m]
+			c.cy[y*h+ky], c.sy[y*h+ky] = c.cosH[m], c.sinH[m]
 		}
 	}
 	for x := range w {
@@ -246,42 +224,39 @@ func (c *cpuSpectral) alongY(r, i []float64) {
 	h, wf := c.s.H, c.wf
 	row := func(v []float64, k int) []float64 { return v[k*wf : (k+1)*wf] }
 	if c.n1 == 1 { // h is prime: the direct sum
-		c.directTables()
 		for y := range h {
 			p, q := row(c.p, y), row(c.q, y)
-			clear(p)
-			clear(q)
-			for ky := range h {
-				cmad(p, q, c.cy[y*h+ky], c.sy[y*h+ky], row(r, ky), row(i, ky))
+			copy(p, row(r, 0))
+			copy(q, row(i, 0))
+			for ky := 1; ky < h; ky++ {
+				m := ky * y % h
+				cmad(p, q, c.cosH[m], c.sinH[m], row(r, ky), row(i, ky))
 			}
 		}
 		return
 	}
 	n1, n2 := c.n1, c.n2
-	// T[a][c] = e^{2πi·a·c/h} · Σ_b e^{2πi·b·c/n1} · x[a + n2·b].
+	// u[a][c] = Σ_b e^{2πi·b·c/n1} · x[a + n2·b].
 	for a := range n2 {
 		for cc := range n1 {
-			tr, ti := row(c.tre, a*n1+cc), row(c.tim, a*n1+cc)
-			clear(tr)
-			clear(ti)
-			for b := range n1 {
-				cmad(tr, ti, c.c1[b*n1+cc], c.s1[b*n1+cc], row(r, a+n2*b), row(i, a+n2*b))
-			}
-			cs, sn := c.ct[a*n1+cc], c.st[a*n1+cc]
-			for kx := range tr {
-				x, y := tr[kx], ti[kx]
-				tr[kx], ti[kx] = cs*x-sn*y, sn*x+cs*y
+			ur, ui := row(c.tre, a*n1+cc), row(c.tim, a*n1+cc)
+			copy(ur, row(r, a))
+			copy(ui, row(i, a))
+			for b := 1; b < n1; b++ {
+				m := b * cc % n1 * n2 // 2π·b·c/n1 = 2π·(b·c mod n1)·n2/h
+				cmad(ur, ui, c.cosH[m], c.sinH[m], row(r, a+n2*b), row(i, a+n2*b))
 			}
 		}
 	}
-	// (p + i·q)[c + n1·d] = Σ_a e^{2πi·a·d/n2} · T[a][c].
+	// (p + i·q)[y = c + n1·d] = Σ_a e^{2πi·a·y/h} · u[a][c].
 	for cc := range n1 {
-		for d := range n2 {
-			p, q := row(c.p, cc+n1*d), row(c.q, cc+n1*d)
-			clear(p)
-			clear(q)
-			for a := range n2 {
-				cmad(p, q, c.c2[a*n2+d], c.s2[a*n2+d], row(c.tre, a*n1+cc), row(c.tim, a*n1+cc))
+		for y := cc; y < h; y += n1 {
+			p, q := row(c.p, y), row(c.q, y)
+			copy(p, row(c.tre, cc))
+			copy(q, row(c.tim, cc))
+			for a := 1; a < n2; a++ {
+				m := a * y % h
+				cmad(p, q, c.cosH[m], c.sinH[m], row(c.tre, a*n1+cc), row(c.tim, a*n1+cc))
 			}
 		}
 	}

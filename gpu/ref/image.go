@@ -66,13 +66,19 @@ func Blur(n, h, w, c int, sigma float64, x []float64) []float64 {
 // innermost): rgb_i = sigmoid(Σ_j M[3i+j]·t_j). M is row-major.
 func ToRGB(m [9]float64, t []float64) []float64 {
 	y := make([]float64, len(t))
+	ToRGBInto(y, m, t)
+	return y
+}
+
+// ToRGBInto is ToRGB writing into y (len(t) floats).
+func ToRGBInto(y []float64, m [9]float64, t []float64) {
+	y = y[:len(t)]
 	for p := 0; p+3 <= len(t); p += 3 {
 		for i := range 3 {
 			z := m[3*i]*t[p] + m[3*i+1]*t[p+1] + m[3*i+2]*t[p+2]
 			y[p+i] = 1 / (1 + math.Exp(-z))
 		}
 	}
-	return y
 }
 
 // ToRGBBackward returns the gradient with respect to t of ToRGB, given the

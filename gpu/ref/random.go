@@ -15,17 +15,18 @@ func Philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
 		m0, m1 = 0xD2511F53, 0xCD9E8D57
 		w0, w1 = 0x9E3779B9, 0xBB67AE85
 	)
-	c, k := ctr, key
+	c0, c1, c2, c3 := ctr[0], ctr[1], ctr[2], ctr[3]
+	k0, k1 := key[0], key[1]
 	for r := range 10 {
 		if r > 0 {
-			k[0] += w0
-			k[1] += w1
+			k0 += w0
+			k1 += w1
 		}
-		hi0, lo0 := bits.Mul32(m0, c[0])
-		hi1, lo1 := bits.Mul32(m1, c[2])
-		c = [4]uint32{hi1 ^ c[1] ^ k[0], lo1, hi0 ^ c[3] ^ k[1], lo0}
+		hi0, lo0 := bits.Mul32(m0, c0)
+		hi1, lo1 := bits.Mul32(m1, c2)
+		c0, c1, c2, c3 = hi1^c1^k0, lo1, hi0^c3^k1, lo0
 	}
-	return c
+	return [4]uint32{c0, c1, c2, c3}
 }
 
 // RandomBits returns n draws for (seed, counter): draw i is lane i%4 of
@@ -33,12 +34,16 @@ func Philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
 // key = (seed mod 2³², seed >> 32)).
 func RandomBits(seed, counter uint64, n int) []uint32 {
 	out := make([]uint32, n)
-	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
 	for b := 0; 4*b < n; b++ {
-		x := Philox4x32([4]uint32{uint32(b), 0, uint32(counter), uint32(counter >> 32)}, key)
+		x := RandomBlock(seed, counter, b)
 		copy(out[4*b:], x[:])
 	}
 	return out
+}
+
+// RandomBlock returns draws 4b to 4b+3 of RandomBits(seed, counter, ·).
+func RandomBlock(seed, counter uint64, b int) [4]uint32 {
+	return Philox4x32([4]uint32{uint32(b), 0, uint32(counter), uint32(counter >> 32)}, [2]uint32{uint32(seed), uint32(seed >> 32)})
 }
 
 // randomUnit maps a draw to [0, 1) with 24 bits: (x >> 8)·2⁻²⁴.
@@ -61,9 +66,15 @@ func RandomNormal(seed, counter uint64, n int) []float64 {
 	x := RandomBits(seed, counter, (n+3)/4*4)
 	out := make([]float64, len(x))
 	for i := 0; i < len(x); i += 2 {
-		r := math.Sqrt(-2 * math.Log(float64(x[i]>>8+1)/(1<<24)))
+		r := BoxMullerRadius(x[i])
 		th := math.Pi * (2*randomUnit(x[i+1]) - 1)
 		out[i], out[i+1] = r*math.Cos(th), r*math.Sin(th)
 	}
 	return out[:n]
+}
+
+// BoxMullerRadius is RandomNormal's radius for the even draw x of a pair:
+// sqrt(−2 ln u1), u1 = ((x >> 8) + 1)·2⁻²⁴.
+func BoxMullerRadius(x uint32) float64 {
+	return math.Sqrt(-2 * math.Log(float64(x>>8+1)/(1<<24)))
 }

@@ -27,11 +27,16 @@ func LucidFrequencyScale(h, w int, decay float64) []float64 {
 		return float64(k-n) / float64(n)
 	}
 	out := make([]float64, h*wf)
+	fx2 := make([]float64, wf)
+	for kx := range fx2 {
+		fx2[kx] = freq(kx, w) * freq(kx, w)
+	}
+	fmin, sqrtWH := 1/float64(max(w, h)), math.Sqrt(float64(w*h))
 	for ky := 0; ky < h; ky++ {
+		fy2 := freq(ky, h) * freq(ky, h)
 		for kx := 0; kx < wf; kx++ {
-			f := math.Sqrt(freq(ky, h)*freq(ky, h) + freq(kx, w)*freq(kx, w))
-			f = math.Max(f, 1/float64(max(w, h)))
-			out[ky*wf+kx] = math.Sqrt(float64(w*h)) / math.Pow(f, decay)
+			f := math.Max(math.Sqrt(fy2+fx2[kx]), fmin)
+			out[ky*wf+kx] = sqrtWH / math.Pow(f, decay)
 		}
 	}
 	return out
