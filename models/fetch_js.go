@@ -100,6 +100,19 @@ func (u Fetch) ReadFile(ctx context.Context, name string) ([]byte, error) {
 	}
 }
 
+// Prefetch starts fetching the named files, which a later ReadFile takes
+// (through the page's window.hubelPrefetchURL, site/prefetch.js; a page
+// without it fetches them when they are read).
+func (u Fetch) Prefetch(names ...string) {
+	f := js.Global().Get("hubelPrefetchURL")
+	if f.Type() != js.TypeFunction {
+		return
+	}
+	for _, n := range names {
+		f.Invoke(u.Where(n))
+	}
+}
+
 // prefetched takes the page's prefetch of url out of window.hubelPrefetch
 // (a Promise), or returns undefined.
 func prefetched(url string) js.Value {

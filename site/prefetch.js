@@ -20,15 +20,12 @@ function hubelPrefetchModel(base, { worker: useWorker = false, files = [] } = {}
   const map = window.hubelPrefetch = window.hubelPrefetch || new Map();
   const dir = new URL(base, location.href).href.replace(/\/?$/, "/");
   if (map.has(dir + "model.json")) return dir; // already on its way
-  const get = (name) => {
-    const url = dir + name;
-    const p = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : r.status === 404 ? 404 : null)).catch(() => null);
-    map.set(url, p);
-    return p;
-  };
-  // Only where the page asks for it (bench.html) and no service worker
-  // controls the page. The app does not ask: its runs with the worker were
-  // measured only in a trap (docs/speed.md), so it is not known to help.
+  const get = (name) => hubelPrefetchURL(dir + name);
+  // Only where the page asks for it (bench.html, and the app for the model
+  // its address names) and no service worker controls the page: the
+  // worker's fetch needs no turn of the page's busy main thread, neither to
+  // start once model.json is in nor to read the body (docs/speed.md,
+  // session 7).
   let worker = null;
   const controlled = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
   try { worker = useWorker && typeof Worker === "function" && !controlled ? new Worker("prefetch-worker.js") : null; } catch { worker = null; }
@@ -47,6 +44,18 @@ function hubelPrefetchModel(base, { worker: useWorker = false, files = [] } = {}
     else if (worker) worker.terminate();
   });
   return dir;
+}
+
+// hubelPrefetchURL starts fetching url (absolute) into window.hubelPrefetch,
+// unless it is there already, and returns the Promise of its ArrayBuffer
+// (404, or null when the fetch failed otherwise). hubel's loader calls it
+// too (models.Fetch.Prefetch) for files it will read later.
+function hubelPrefetchURL(url) {
+  const map = window.hubelPrefetch = window.hubelPrefetch || new Map();
+  if (map.has(url)) return map.get(url);
+  const p = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : r.status === 404 ? 404 : null)).catch(() => null);
+  map.set(url, p);
+  return p;
 }
 
 // hubelWeightURLs lists the weight files a parsed model.json's manifest
@@ -98,12 +107,14 @@ function workerGet(worker, map, fallback) {
   };
 }
 
-// hubelPrefetchHash prefetches the model the app page's address names
-// (#model=NAME, a copy on this site, or #url=FOLDER); the default model is
-// small and is not prefetched.
+// hubelPrefetchHash prefetches the site's model index, which the app reads
+// first, and the model the app page's address names (#model=NAME, a copy
+// on this site, or #url=FOLDER), its weights through the worker; the
+// default model is small and is not prefetched.
 function hubelPrefetchHash() {
+  hubelPrefetchURL(new URL("models/index.json", location.href).href);
   const key = (k) => { const m = new RegExp(`(?:^#|&)${k}=([^&]*)`).exec(location.hash); return m ? decodeURIComponent(m[1]) : ""; };
   const url = key("url"), model = key("model");
-  if (url) hubelPrefetchModel(url);
-  else if (model && !/[/\\]|\.\./.test(model)) hubelPrefetchModel(`models/${model}/`);
+  if (url) hubelPrefetchModel(url, { worker: true });
+  else if (model && !/[/\\]|\.\./.test(model)) hubelPrefetchModel(`models/${model}/`, { worker: true });
 }

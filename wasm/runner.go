@@ -452,6 +452,13 @@ func (r *runner) load(s app.State) (*loaded, error) {
 	if m := r.cache[key]; m != nil {
 		return m, nil
 	}
+	if e, err := models.FindZoo(s.Model); err == nil && e.LabelsFile != "" && s.URL == "" {
+		// A zoo model's labels are read after its weights: they travel
+		// beside them instead.
+		if f, ok := src.(models.Fetch); ok {
+			f.Prefetch(e.LabelsFile)
+		}
+	}
 	r.status("Loading the model from " + where + " …")
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
