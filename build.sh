@@ -4,7 +4,7 @@
 #   ./build.sh                  build site/ (hubel.wasm, display.wasm, selftest.wasm, each with its .gz; wasm_exec.js;
 #                               bench.wasm and TF.js for site/bench.html)
 #   ./build.sh serve            build, then serve site/ on http://127.0.0.1:8080
-#   ./build.sh test             go test ./..., then the browser tests (headless Chromium);
+#   ./build.sh test             go test ./... (and ./wasm/page under Node), then the browser tests (headless Chromium);
 #                               the site gets ../shared/models unless -models says otherwise
 #   ./build.sh -models DIR ...  also copy each model folder in DIR (or DIR itself, if it
 #                               holds a model.json) into site/models/, its weights in files of up to 64 MiB
@@ -173,6 +173,11 @@ test)
 	if [ -z "$models" ] && [ -d ../shared/models ]; then models=../shared/models; fi
 	echo "build.sh: go test ./..."
 	go test ./...
+	# The browser-only packages' tests, under Node (Go's go_js_wasm_exec).
+	exec_js="$(go env GOROOT)/lib/wasm/go_js_wasm_exec"
+	[ -x "$exec_js" ] || exec_js="$(go env GOROOT)/misc/wasm/go_js_wasm_exec"
+	echo "build.sh: GOOS=js GOARCH=wasm go test ./wasm/page"
+	GOOS=js GOARCH=wasm go test -exec "$exec_js" ./wasm/page
 	build
 	browser_test
 	;;
