@@ -8,63 +8,43 @@ import (
 )
 
 // cpuSpectral is Lucid's Fourier image (ref.SpectralImage) computed as two
-// one-dimensional passes, along y then along x, instead of the reference's
-// direct double sum, each pass one Cooley–Tukey step: O(h·w·(√h+√wt)) per
-// channel instead of O(h·w·h·wf), so that the CPU renderer stays usable at
-// Lucid's 128 px and the app's first image (am.Preview, in wasm) is quick.
-// The backward pass, the adjoint, is the plain separable sum.
+// one-dimensional passes, along y then along x, each a mixed-radix fast
+// Fourier transform (rowDFT) instead of the reference's direct double sum:
+// O(h·w·(Σ prime factors of h and of wt)) per channel instead of
+// O(h·w·h·wf), so that the CPU renderer stays usable at Lucid's 128 px and
+// the app's first image (am.Preview, in wasm) is quick. The backward pass,
+// the adjoint, is the plain separable sum.
 type cpuSpectral struct {
 	s      gpu.SpectralShape
 	wf, wt int
 	scale  []float64 // [h][wf]
 	norm   []float64 // [kx]: a/(h·wt), a = 1 for DC and Nyquist, else 2
-	p, q   []float64 // [h][wf] scratch
-	r, i   []float64 // [h][wf] scratch: the scaled spectrum
+	// y: the DFT along y of h rows of wf; x: along x of wt rows of h (the
+	// y pass's result transposed; rows from wf on are zero).
+	y, x rowDFT
+	// Two pairs (re, im) of wt·h floats each, which the passes take
+	// turns to read and write.
+	bufs [2][2][]float64
+	o    []float64 // [h] scratch: one column of the image
 
-	// The backward pass's tables (a direct sum along each axis), built on
-	// its first use.
+	// The backward pass's tables (a direct sum along each axis) and
+	// scratch, made on its first use.
 	cy, sy []float64 // [y][ky]: cos, sin of 2π·ky·y/h
 	cx, sx []float64 // [x][kx]: cos, sin of 2π·kx·x/wt
-
-	// The forward y pass as one Cooley–Tukey step, h = n1·n2 (n1 the
-	// largest divisor of h up to √h; 1 for a prime h, which keeps the
-	// direct sum): with ky = a + n2·b and y = c + n1·d, 2π·ky·y/h ≡
-	// 2π·b·c/n1 + 2π·a·y/h (mod 2π), so the sum takes h·(n1+n2) products
-	// per kx instead of h² (224 px: 30 instead of 224).
-	n1, n2     int
-	cosH, sinH []float64 // [m]: cos, sin of 2π·m/h
-	tre, tim   []float64 // [a][c][wf] scratch
-
-	// The forward x pass, the real part of Σ_kx e^{2πi·kx·x/wt}·z[kx]
-	// for x < w, as one Cooley–Tukey step too (see alongX): wt = m1·m2,
-	// m1 the largest divisor of wt up to √wt.
-	m1, m2     int
-	cosW, sinW []float64 // [m]: cos, sin of 2π·m/wt
-	zr, zi     []float64 // [kx][y]: the y pass's result, transposed (r and i's memory)
-	ur, ui     []float64 // [a][y] scratch
-	o          []float64 // [y] scratch
+	p, q   []float64 // [h][wf]
 }
 
 func newCPUSpectral(s gpu.SpectralShape) *cpuSpectral {
 	wf := ref.SpectralWF(s.W)
 	c := &cpuSpectral{s: s, wf: wf, wt: 2 * (wf - 1), scale: ref.LucidFrequencyScale(s.H, s.W, s.Decay),
-		norm: make([]float64, wf), p: make([]float64, s.H*wf), q: make([]float64, s.H*wf),
-		r: make([]float64, s.H*wf), i: make([]float64, s.H*wf)}
-	c.n1 = largestDivisorUpToRoot(s.H)
-	c.n2 = s.H / c.n1
-	// Every angle is 2π·m/n for a whole m < n: n cosines and sines, not
-	// one per product (in wasm's baseline code, calls of math.Cos and
-	// math.Sin per table entry took a sixth of a page's first frame).
-	c.cosH, c.sinH = unitCircle(s.H)
-	if c.n1 > 1 {
-		c.tre, c.tim = make([]float64, s.H*wf), make([]float64, s.H*wf)
+		norm: make([]float64, wf), o: make([]float64, s.H)}
+	c.y = newRowDFT(s.H, wf, true)
+	c.x = newRowDFT(c.wt, s.H, false)
+	for i := range c.bufs {
+		for j := range c.bufs[i] {
+			c.bufs[i][j] = make([]float64, max(c.wt, 2)*s.H)
+		}
 	}
-	c.m1 = largestDivisorUpToRoot(c.wt)
-	c.m2 = c.wt / c.m1
-	c.cosW, c.sinW = unitCircle(c.wt)
-	c.zr, c.zi = c.r, c.i // free once the y pass has read them
-	c.ur, c.ui = make([]float64, c.m2*s.H), make([]float64, c.m2*s.H)
-	c.o = make([]float64, s.H)
 	for kx := range wf {
 		a := 2.0
 		if kx == 0 || 2*kx == c.wt {
@@ -75,18 +55,87 @@ func newCPUSpectral(s gpu.SpectralShape) *cpuSpectral {
 	return c
 }
 
-// largestDivisorUpToRoot returns n's largest divisor d with d² ≤ n.
-func largestDivisorUpToRoot(n int) int {
-	m := 1
-	for d := 1; d*d <= n; d++ {
-		if n%d == 0 {
-			m = d
-		}
-	}
-	return m
+// rowDFT is the DFT X[k] = Σ_j e^{2πi·j·k/n}·x[j] of n rows of width
+// floats (re and im apart), every row at once: a Stockham transform, one
+// stage per prime factor p of n. After the stages for the factors whose
+// product is l, for each r < m = n/l the rows k·m + r, k < l, hold the
+// length-l DFT Y_r of x[r + m·j], j < l. A stage of radix p makes those
+// of length l·p (m' = m/p), with the sum Y'_r[k + l·t] = Σ_q
+// e^{2πi·q·(k+l·t)/(l·p)} · Y_{r + m'·q}[k] for k < l, t < p, q < p: over
+// the m' residues r at once, each term is one cmad over m'·width
+// contiguous floats. That is n·(p−1) products per stage: 224 px (2⁵·7)
+// takes 11 per element where the direct sum takes 223.
+type rowDFT struct {
+	n, width int
+	radices  []int
+	cos, sin []float64 // [m]: cos, sin of 2π·m/n
 }
 
-// directTables builds the direct sums' tables (cy, sy, cx, sx) once.
+// newRowDFT plans a transform of n rows of width floats: the prime
+// factors of n as radices, largest first if desc (the widest rows for the
+// most terms), else smallest first (the x pass: its first stage, of
+// radix 2, finds half its rows zero, and its last, real, stage takes
+// half the products).
+func newRowDFT(n, width int, desc bool) rowDFT {
+	var radices []int
+	for m, p := n, 2; m > 1; {
+		if p*p > m {
+			p = m
+		}
+		if m%p == 0 {
+			radices = append(radices, p)
+			m /= p
+			continue
+		}
+		p++
+	}
+	if desc {
+		for i, j := 0, len(radices)-1; i < j; i, j = i+1, j-1 {
+			radices[i], radices[j] = radices[j], radices[i]
+		}
+	}
+	f := rowDFT{n: n, width: width, radices: radices}
+	f.cos, f.sin = unitCircle(n)
+	return f
+}
+
+// stage runs the radix-p stage after those whose product is l, from src
+// to dst (each a pair re, im of n rows); the rows of src from nonzero on
+// are zero (not read).
+func (f *rowDFT) stage(dst, src [2][]float64, l, p, nonzero int) {
+	v, m := f.width, f.n/l
+	m1, lp := m/p, l*p
+	blk := m1 * v
+	for k := range l {
+		for t := range p {
+			kt := k + l*t
+			dr, di := dst[0][kt*blk:(kt+1)*blk], dst[1][kt*blk:(kt+1)*blk]
+			// q = 0: the coefficient is 1.
+			row := k * m
+			valid := min(m1, nonzero-row) * v
+			if valid <= 0 {
+				clear(dr)
+				clear(di)
+				continue
+			}
+			copy(dr, src[0][row*v:row*v+valid])
+			copy(di, src[1][row*v:row*v+valid])
+			clear(dr[valid:])
+			clear(di[valid:])
+			for q := 1; q < p; q++ {
+				row := k*m + m1*q
+				valid := min(m1, nonzero-row) * v
+				if valid <= 0 {
+					break
+				}
+				e := q * kt % lp * (f.n / lp) // 2π·q·kt/(l·p) = 2π·e/n
+				cmad(dr[:valid], di[:valid], f.cos[e], f.sin[e], src[0][row*v:row*v+valid], src[1][row*v:row*v+valid])
+			}
+		}
+	}
+}
+
+// directTables makes the backward pass's tables and scratch once.
 func (c *cpuSpectral) directTables() {
 	if c.cy != nil {
 		return
@@ -94,21 +143,25 @@ func (c *cpuSpectral) directTables() {
 	h, w, wf := c.s.H, c.s.W, c.wf
 	c.cy, c.sy = make([]float64, h*h), make([]float64, h*h)
 	c.cx, c.sx = make([]float64, w*wf), make([]float64, w*wf)
+	c.p, c.q = make([]float64, h*wf), make([]float64, h*wf)
 	for y := range h {
 		for ky := range h {
 			m := ky * y % h
-			c.cy[y*h+ky], c.sy[y*h+ky] = c.cosH[m], c.sinH[m]
+			c.cy[y*h+ky], c.sy[y*h+ky] = c.y.cos[m], c.y.sin[m]
 		}
 	}
 	for x := range w {
 		for kx := range wf {
 			m := kx * x % c.wt
-			c.cx[x*wf+kx], c.sx[x*wf+kx] = c.cosW[m], c.sinW[m]
+			c.cx[x*wf+kx], c.sx[x*wf+kx] = c.x.cos[m], c.x.sin[m]
 		}
 	}
 }
 
-// unitCircle returns cos and sin of 2π·m/n for m in [0, n).
+// unitCircle returns cos and sin of 2π·m/n for m in [0, n): n cosines and
+// sines for every angle a transform of length n needs (in wasm's baseline
+// code, calls of math.Cos and math.Sin per table entry took a sixth of a
+// page's first frame).
 func unitCircle(n int) (cos, sin []float64) {
 	cos, sin = make([]float64, n), make([]float64, n)
 	for m := range n {
@@ -125,23 +178,28 @@ func unitCircle(n int) (cos, sin []float64) {
 // frame, in wasm's baseline code).
 func (c *cpuSpectral) forward(spec, img []float64) {
 	s, h, wf := c.s, c.s.H, c.wf
-	r, i := c.r, c.i
 	for n := range s.B {
 		for ch := range s.C {
 			re := spec[(n*s.C+ch)*2*h*wf:]
 			im := re[h*wf:]
+			src, dst := c.bufs[0], c.bufs[1]
+			r, i := src[0][:h*wf], src[1][:h*wf]
 			for k := range r {
 				r[k], i[k] = c.scale[k]*re[k], c.scale[k]*im[k]
 			}
 			// Along y: p + i·q = Σ_ky e^{iθy}·(r + i·i), per (y, kx).
-			c.alongY(r, i)
+			l := 1
+			for _, p := range c.y.radices {
+				c.y.stage(dst, src, l, p, h)
+				src, dst, l = dst, src, l*p
+			}
 			// Times norm[kx], transposed to [kx][y] for the x pass.
 			for y := range h {
-				transposeRow(c.zr, h, y, c.p[y*wf:(y+1)*wf], c.norm)
-				transposeRow(c.zi, h, y, c.q[y*wf:(y+1)*wf], c.norm)
+				transposeRow(dst[0], h, y, src[0][y*wf:(y+1)*wf], c.norm)
+				transposeRow(dst[1], h, y, src[1][y*wf:(y+1)*wf], c.norm)
 			}
 			// Along x: the real part of Σ_kx e^{iθx}·(p + i·q).
-			c.alongX(img, n, ch)
+			c.alongX(img, n, ch, dst, src)
 		}
 	}
 }
@@ -158,45 +216,33 @@ func transposeRow(dst []float64, h, y int, src, norm []float64) {
 }
 
 // alongX writes channel ch of image n: img[y][x] = OutScale · Re Σ_kx
-// e^{2πi·kx·x/wt}·z[kx][y] for x < w, z = zr + i·zi (zero for kx ≥ wf).
-// As one Cooley–Tukey step, wt = m1·m2, kx = a + m2·b and x = c + m1·d:
-// 2π·kx·x/wt ≡ 2π·b·c/m1 + 2π·a·x/wt (mod 2π), so
+// e^{2πi·kx·x/wt}·z[kx][y] for x < w, z (in src, [kx][y]) zero for kx ≥ wf;
+// tmp is scratch. The stages of c.x but the last run as they are; the
+// last, of radix p after those whose product is l = wt/p, takes only the
+// real part of its sum, x = k + l·t:
 //
-//	img[y][c + m1·d] = Re Σ_a e^{2πi·a·x/wt} · u_c[a][y],
-//	u_c[a][y] = Σ_b e^{2πi·b·c/m1} · z[a + m2·b][y],
+//	img[y][x] = Re Σ_q e^{2πi·q·x/wt} · Y_q[k][y],
 //
-// about wt·m1/2 complex products (half the b reach past wf) and w·m2 real
-// ones per y instead of w·wf (224 px: 23 instead of 113).
-func (c *cpuSpectral) alongX(img []float64, n, ch int) {
-	s, h, w, wf, wt, m1, m2 := c.s, c.s.H, c.s.W, c.wf, c.wt, c.m1, c.m2
-	col := func(v []float64, k int) []float64 { return v[k*h : (k+1)*h] }
-	stride := w * s.C
-	for cc := range m1 {
-		// u_c[a] for every a (a ≥ wf has no term: a < m2 ≤ wf unless wt = 2,
-		// m1 = 1, where a < wf anyway).
-		for a := range m2 {
-			ur, ui := col(c.ur, a), col(c.ui, a)
-			if a >= wf {
-				clear(ur)
-				clear(ui)
-				continue
-			}
-			copy(ur, col(c.zr, a))
-			copy(ui, col(c.zi, a))
-			for b := 1; a+m2*b < wf; b++ {
-				m := b * cc % m1 * m2 // 2π·b·c/m1 = 2π·(b·c mod m1)·m2/wt
-				cmad(ur, ui, c.cosW[m], c.sinW[m], col(c.zr, a+m2*b), col(c.zi, a+m2*b))
-			}
+// and writes it into the image's column x.
+func (c *cpuSpectral) alongX(img []float64, n, ch int, src, tmp [2][]float64) {
+	s, h, w, wt := c.s, c.s.H, c.s.W, c.wt
+	nonzero, l := c.wf, 1
+	last := len(c.x.radices) - 1
+	for _, p := range c.x.radices[:last] {
+		c.x.stage(tmp, src, l, p, nonzero)
+		src, tmp, l, nonzero = tmp, src, l*p, wt
+	}
+	p := c.x.radices[last]
+	row := func(v []float64, k int) []float64 { return v[k*h : (k+1)*h] }
+	for x := range w {
+		k := x % l
+		o := c.o
+		copy(o, row(src[0], k*p))
+		for q := 1; q < p && k*p+q < nonzero; q++ {
+			e := q * x % wt
+			rmad(o, c.x.cos[e], c.x.sin[e], row(src[0], k*p+q), row(src[1], k*p+q))
 		}
-		for x := cc; x < w; x += m1 {
-			o := c.o
-			copy(o, col(c.ur, 0))
-			for a := 1; a < m2; a++ {
-				m := a * x % wt
-				rmad(o, c.cosW[m], c.sinW[m], col(c.ur, a), col(c.ui, a))
-			}
-			scatter(img[((n*h)*w+x)*s.C+ch:], stride, s.OutScale, o)
-		}
+		scatter(img[((n*h)*w+x)*s.C+ch:], w*s.C, s.OutScale, o)
 	}
 }
 
@@ -216,49 +262,6 @@ func rmad(o []float64, cs, sn float64, x, y []float64) {
 func scatter(dst []float64, stride int, a float64, v []float64) {
 	for k, x := range v {
 		dst[k*stride] = a * x
-	}
-}
-
-// alongY writes p + i·q = Σ_ky e^{2πi·ky·y/h}·(r + i·i)[ky], per (y, kx).
-func (c *cpuSpectral) alongY(r, i []float64) {
-	h, wf := c.s.H, c.wf
-	row := func(v []float64, k int) []float64 { return v[k*wf : (k+1)*wf] }
-	if c.n1 == 1 { // h is prime: the direct sum
-		for y := range h {
-			p, q := row(c.p, y), row(c.q, y)
-			copy(p, row(r, 0))
-			copy(q, row(i, 0))
-			for ky := 1; ky < h; ky++ {
-				m := ky * y % h
-				cmad(p, q, c.cosH[m], c.sinH[m], row(r, ky), row(i, ky))
-			}
-		}
-		return
-	}
-	n1, n2 := c.n1, c.n2
-	// u[a][c] = Σ_b e^{2πi·b·c/n1} · x[a + n2·b].
-	for a := range n2 {
-		for cc := range n1 {
-			ur, ui := row(c.tre, a*n1+cc), row(c.tim, a*n1+cc)
-			copy(ur, row(r, a))
-			copy(ui, row(i, a))
-			for b := 1; b < n1; b++ {
-				m := b * cc % n1 * n2 // 2π·b·c/n1 = 2π·(b·c mod n1)·n2/h
-				cmad(ur, ui, c.cosH[m], c.sinH[m], row(r, a+n2*b), row(i, a+n2*b))
-			}
-		}
-	}
-	// (p + i·q)[y = c + n1·d] = Σ_a e^{2πi·a·y/h} · u[a][c].
-	for cc := range n1 {
-		for y := cc; y < h; y += n1 {
-			p, q := row(c.p, y), row(c.q, y)
-			copy(p, row(c.tre, cc))
-			copy(q, row(c.tim, cc))
-			for a := 1; a < n2; a++ {
-				m := a * y % h
-				cmad(p, q, c.cosH[m], c.sinH[m], row(c.tre, a*n1+cc), row(c.tim, a*n1+cc))
-			}
-		}
 	}
 }
 
