@@ -628,6 +628,7 @@ func (r *runner) preview(s app.State) {
 	r.view.reset("image", s.Size, labels, nil)
 	r.view.setImages(0, imgs)
 	r.firstFrameMs = js.Global().Get("performance").Call("now").Float()
+	r.view.presentFirst()
 	r.publish()
 	r.disp.start()
 }
@@ -856,6 +857,7 @@ func (r *runner) frame(ctx context.Context, s app.State, engines []engine, first
 	}
 	if r.firstFrameMs == 0 {
 		r.firstFrameMs = js.Global().Get("performance").Call("now").Float()
+		r.view.presentFirst()
 	}
 	r.disp.start()
 	return off - first, nil

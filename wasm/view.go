@@ -26,6 +26,7 @@ type view struct {
 	progress float64
 	version  int    // bumped when the cells change in number
 	shown    []byte // paintLocked's resized image (reused)
+	painted  bool   // paintLocked has drawn an image
 }
 
 // cell is one image of the stage.
