@@ -31,7 +31,9 @@ async function measure(page, visit) {
   let s;
   for (;;) {
     s = await page.evaluate(() => window.hubel && window.hubel.state());
-    if (s && (s.firstFrameMs > 0 || s.error)) break;
+    // The first image may come before the model has loaded (a preview
+    // drawn while its weights load): wait for both.
+    if (s && (s.firstFrameMs > 0 && s.marks && s.marks.model > 0 || s.error)) break;
     if (Date.now() - t0 > 300000) throw new Error(`${visit}: no first frame after 300 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
