@@ -14,7 +14,7 @@ import (
 
 // view is what the stage shows, written by the runner. Each change is
 // published to the display (page.Write*), and painted on the placeholder
-// canvas until the display is live (paint). Its lock is never held across
+// canvas until the display is live (paintLocked). Its lock is never held across
 // anything that waits.
 type view struct {
 	mu       sync.Mutex
