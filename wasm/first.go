@@ -73,8 +73,14 @@ func (v *view) paintLocked() {
 		return
 	}
 	ctx.Call("clearRect", 0, 0, w, h)
+	cells := stage.Cells(v.mode, len(v.cells), area.W, area.H)
+	labels := make([]string, len(v.cells))
+	for i, c := range v.cells {
+		labels[i] = c.label
+	}
+	v.sent.Send(v.mode, v.version, cells, labels)
 	drew := false
-	for i, r := range stage.Cells(v.mode, len(v.cells), area.W, area.H) {
+	for i, r := range cells {
 		c := &v.cells[i]
 		x, y := math.Round(r.X*dpr), math.Round(r.Y*dpr)
 		cw, ch := max(int(math.Round(r.W*dpr)), 1), max(int(math.Round(r.H*dpr)), 1)

@@ -24,9 +24,10 @@ type view struct {
 	curve    []float64
 	steps    int // the curve's x range
 	progress float64
-	version  int    // bumped when the cells change in number
-	shown    []byte // paintLocked's resized image (reused)
-	painted  bool   // paintLocked has drawn an image
+	version  int              // bumped when the cells change in number
+	shown    []byte           // paintLocked's resized image (reused)
+	painted  bool             // paintLocked has drawn an image
+	sent     page.CellsSender // paintLocked's report of the cells' places
 }
 
 // cell is one image of the stage.

@@ -18,21 +18,20 @@ import (
 // the progress bar go with empty elements (#stage, #curve, #progress),
 // whose rectangles the game reads each tick.
 type game struct {
-	v     page.View
-	imgs  []*ebiten.Image // each cell's image at its size on the screen
-	vers  []int
-	shown [][]byte // the pixels of imgs (stage.Resize's output, reused)
-	size  int
-	ver   int
-	dpr   float64
-	stage stage.Rect
-	curve stage.Rect
-	bar   stage.Rect
-	cells []stage.Rect // in CSS pixels, relative to the stage
-	// what was last sent to the page (for the gallery's buttons)
-	sentKey string
-	drawn   int // 1: the first image was drawn this frame; 2: and marked
-	frames  int // Draw calls so far
+	v      page.View
+	imgs   []*ebiten.Image // each cell's image at its size on the screen
+	vers   []int
+	shown  [][]byte // the pixels of imgs (stage.Resize's output, reused)
+	size   int
+	ver    int
+	dpr    float64
+	stage  stage.Rect
+	curve  stage.Rect
+	bar    stage.Rect
+	cells  []stage.Rect     // in CSS pixels, relative to the stage
+	sent   page.CellsSender // the cells' places, for the page's buttons over them
+	drawn  int              // 1: the first image was drawn this frame; 2: and marked
+	frames int              // Draw calls so far
 }
 
 func newGame() *game { return &game{dpr: 1, ver: -1} }
@@ -50,20 +49,7 @@ func (g *game) Update() error {
 		labels[i] = c.Label
 	}
 	g.cells = stage.Cells(mode, n, g.stage.W, g.stage.H)
-	key := js.ValueOf(ver).String() + mode
-	for _, c := range g.cells {
-		key += "|" + js.ValueOf(c.X).String() + "," + js.ValueOf(c.Y).String() + "," + js.ValueOf(c.W).String()
-	}
-	if key != g.sentKey {
-		g.sentKey = key
-		list := make([]any, len(g.cells))
-		for i, c := range g.cells {
-			list[i] = map[string]any{"x": c.X, "y": c.Y, "w": c.W, "h": c.H, "label": labels[i], "index": i}
-		}
-		if f := js.Global().Get("hubelCells"); f.Type() == js.TypeFunction {
-			f.Invoke(mode, list)
-		}
-	}
+	g.sent.Send(mode, ver, g.cells, labels)
 	return nil
 }
 

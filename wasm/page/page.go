@@ -17,6 +17,7 @@ package page
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"syscall/js"
 
@@ -46,6 +47,29 @@ func RectOf(id string) stage.Rect {
 	}
 	r := el.Call("getBoundingClientRect")
 	return stage.Rect{X: r.Get("left").Float(), Y: r.Get("top").Float(), W: r.Get("width").Float(), H: r.Get("height").Float()}
+}
+
+// CellsSender tells the page where the stage's cells are
+// (window.hubelCells: app.js puts a focusable button over each), each time
+// they move.
+type CellsSender struct{ sent string }
+
+// Send reports the cells of a view (its mode and version) laid out at
+// cells (CSS pixels, relative to the stage), unless they are where it
+// last reported them.
+func (s *CellsSender) Send(mode string, version int, cells []stage.Rect, labels []string) {
+	key := fmt.Sprint(version, mode, cells)
+	if key == s.sent {
+		return
+	}
+	s.sent = key
+	list := make([]any, len(cells))
+	for i, c := range cells {
+		list[i] = map[string]any{"x": c.X, "y": c.Y, "w": c.W, "h": c.H, "label": labels[i], "index": i}
+	}
+	if f := js.Global().Get("hubelCells"); f.Type() == js.TypeFunction {
+		f.Invoke(mode, list)
+	}
 }
 
 // DisplayLive says whether the display has put its first image on the canvas.
