@@ -32,9 +32,9 @@ func (d *display) start() {
 }
 
 // paintLocked draws the view's cells on the placeholder canvas as the
-// display would (stage.Cells, stage.Resize, 1:1 in device pixels) while the
-// display is not live yet, and sets window.hubelDrawnMs at the first
-// image: the reader sees it from then. v.mu is held.
+// display would (stage.Cells, stage.Resize, 1:1 in device pixels), and
+// tells the page where they are, while the display is not live yet; it
+// notes when it has drawn an image (presentFirst). v.mu is held.
 func (v *view) paintLocked() {
 	if page.DisplayLive() {
 		return
