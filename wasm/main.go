@@ -15,4 +15,12 @@
 // GPU, the network or a promise.
 package main
 
-func main() { appMain() }
+import "syscall/js"
+
+func main() {
+	if job := js.Global().Get("hubelPreviewJob"); job.Truthy() {
+		previewWorkerMain(job)
+		return
+	}
+	appMain()
+}

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 	"sync"
+	"syscall/js"
 
 	"github.com/hubelviz/hubel/wasm/page"
 )
@@ -25,7 +26,7 @@ type view struct {
 	steps    int // the curve's x range
 	progress float64
 	version  int              // bumped when the cells change in number
-	shown    []byte           // paintLocked's resized image (reused)
+	scratch  js.Value         // paintLocked's canvas of one image at its size
 	painted  bool             // paintLocked has drawn an image
 	sent     page.CellsSender // paintLocked's report of the cells' places
 }

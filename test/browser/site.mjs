@@ -13,7 +13,7 @@
 // Environment: CHROMIUM (default /usr/bin/chromium); CI=true turns a skip
 // into a failure; HUBEL_TEST_TIMEOUT_S (default 240) bounds each wait.
 // HUBEL_SITE_ONLY=lost,embed runs only the named tests (mnist, methods,
-// example, bad, gallery, lost, embed, nowebgpu). Writes artifacts/site-*.png.
+// first, example, bad, gallery, lost, embed, nowebgpu). Writes artifacts/site-*.png.
 //
 // The renderer runs the network at the image's size (plus Lucid's padding),
 // so the tests use 64 px images (MobileNet at 76 px) to stay quick on
@@ -44,12 +44,12 @@ const skip = (what) => {
   console.log(`skip  ${what}`);
 };
 
-async function open(context, hash, { init } = {}) {
+async function open(context, hash, { init = [] } = {}) {
   const page = await context.newPage();
   const log = [];
   page.on("console", (m) => log.push(`[console.${m.type()}] ${m.text()}`));
   page.on("pageerror", (e) => log.push(`[pageerror] ${e}`));
-  if (init) await page.addInitScript(init);
+  for (const f of [].concat(init)) await page.addInitScript(f);
   await page.goto(base + "index.html" + hash, { waitUntil: "load" });
   return { page, log };
 }
@@ -117,19 +117,118 @@ const recordCells = () => {
   void orig;
 };
 
+// Records the first three images the engine publishes for cell 0
+// (window.hubelView, wasm/page) as window.hubelTestFrames: {ver, size,
+// rgba}, and for the first, the placeholder canvas's pixels once the engine
+// has painted it (placeholder: {w, h, data, draw}, from the cell's
+// rectangle as hubelCells reported it; draw: the settings of its scaled
+// drawImage).
+const recordFrames = () => {
+  const frames = window.hubelTestFrames = [];
+  const snap = (f) => {
+    const cv = document.getElementById("hubel-first"), r = (window.hubelTestCells || [])[0];
+    if (!cv || !r) return;
+    const dpr = devicePixelRatio || 1;
+    const x = Math.round(r.x * dpr), y = Math.round(r.y * dpr);
+    const w = Math.max(Math.round(r.w * dpr), 1), h = Math.max(Math.round(r.h * dpr), 1);
+    f.placeholder = { w, h, data: Array.from(cv.getContext("2d").getImageData(x, y, w, h).data), draw: window.hubelTestDraw };
+  };
+  // The placeholder's last scaled draw: its smoothing and sizes.
+  const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (img, ...a) {
+    if (this.canvas.id === "hubel-first" && a.length === 4) {
+      window.hubelTestDraw = { smoothing: this.imageSmoothingEnabled, quality: this.imageSmoothingQuality, sw: img.width, sh: img.height, w: a[2], h: a[3] };
+    }
+    return drawImage.call(this, img, ...a);
+  };
+  const watch = (view, c) => {
+    let ver = c.ver;
+    Object.defineProperty(c, "ver", {
+      configurable: true, enumerable: true, get: () => ver,
+      set: (v) => {
+        ver = v;
+        if (frames.length >= 3 || !c.rgba) return;
+        const f = { ver: v, size: view.size, rgba: Array.from(c.rgba) };
+        frames.push(f);
+        if (frames.length === 1) setTimeout(() => snap(f), 0); // after the engine's paint
+      },
+    });
+  };
+  let view;
+  Object.defineProperty(window, "hubelView", {
+    configurable: true, get: () => view,
+    set: (o) => {
+      view = o;
+      let cells = o.cells;
+      Object.defineProperty(o, "cells", {
+        configurable: true, enumerable: true, get: () => cells,
+        set: (a) => { cells = a; if (a && a[0]) watch(o, a[0]); },
+      });
+    },
+  });
+};
+
+// bilinear resamples an n×n RGBA image to w×h as a GPU's linear sampler
+// does (pixel centres at +½, edges clamped): the oracle for the
+// placeholder, which the browser scales (wasm/first.go).
+function bilinear(src, n, w, h) {
+  const out = new Float64Array(w * h * 4);
+  const at = (x, y, ch) => src[4 * (Math.min(Math.max(y, 0), n - 1) * n + Math.min(Math.max(x, 0), n - 1)) + ch];
+  for (let y = 0; y < h; y++) {
+    const sy = (y + 0.5) * n / h - 0.5, y0 = Math.floor(sy), fy = sy - y0;
+    for (let x = 0; x < w; x++) {
+      const sx = (x + 0.5) * n / w - 0.5, x0 = Math.floor(sx), fx = sx - x0;
+      for (let ch = 0; ch < 4; ch++) {
+        out[4 * (y * w + x) + ch] = (1 - fy) * ((1 - fx) * at(x0, y0, ch) + fx * at(x0 + 1, y0, ch)) +
+          fy * ((1 - fx) * at(x0, y0 + 1, ch) + fx * at(x0 + 1, y0 + 1, ch));
+      }
+    }
+  }
+  return out;
+}
+
+// (0) The first image, before the GPU's: drawn by the preview worker (a
+// second copy of hubel.wasm, site/preview-worker.js) while the page's copy
+// loads MobileNet; equal to the GPU renderer's own first frame (its initial
+// image); and shown on the placeholder canvas scaled as the display scales
+// it.
+async function testFirstImage(page, log) {
+  const s = await until(page, (s) => s.firstFrameMs > 0, "first frame", log);
+  check(s.previewFrom === "worker", "the first image was drawn by the preview worker", `drawn by: ${s.previewFrom}`);
+  await page.waitForFunction(() => (window.hubelTestFrames || []).length >= 2 && "placeholder" in window.hubelTestFrames[0] || undefined,
+    null, { timeout: timeoutMs, polling: 100 }).catch(() => {});
+  const f = await page.evaluate(() => window.hubelTestFrames || []);
+  if (f.length < 2) return fail("first image: the engine published fewer than two frames", `${f.length}`);
+  let maxd = 0;
+  for (let i = 0; i < f[0].rgba.length; i++) if (i % 4 !== 3) maxd = Math.max(maxd, Math.abs(f[0].rgba[i] - f[1].rgba[i]));
+  check(f[0].size === f[1].size && f[0].rgba.length === f[1].rgba.length && maxd <= 2,
+    `the worker's first image equals the GPU renderer's initial image (max difference ${maxd} of 255)`, `size ${f[0].size}/${f[1].size}`);
+  const p = f[0].placeholder;
+  if (!p) return fail("first image: the placeholder canvas was not painted");
+  const n = f[0].size, ref = bilinear(f[0].rgba, n, p.w, p.h);
+  let worst = 0;
+  for (let i = 0; i < p.data.length; i++) if (i % 4 !== 3) worst = Math.max(worst, Math.abs(p.data[i] - ref[i]));
+  // The initial image is faint noise, which nearest-neighbour scaling
+  // would also match within a level: the draw's own settings tell them apart.
+  const d = p.draw || {};
+  check(worst <= 2 && d.smoothing === true && d.quality === "low" && d.w === p.w && d.h === p.h && d.sw === n && d.sh === n,
+    `the placeholder shows the first image, scaled bilinearly from ${n} px to its cell's ${p.w}×${p.h} (max difference ${worst.toFixed(1)})`,
+    JSON.stringify(d));
+}
+
 // One page runs most tests: a fresh page loads the wasm, the model and
 // compiles the kernels again, which on SwiftShader costs more than the
 // renders. Later links are typed into its address bar (hashchange, the same
 // code path as opening them).
 async function testOnePage(context) {
   const hash = `#model=${model}&objective=conv_pw_9_relu:5&steps=64&seed=1&size=64`;
-  await onOnePage(context, hash, [["example", testExample], ["bad", testBadHashes], ["gallery", testGallery], ["lost", testLostDevice]]);
+  await onOnePage(context, hash, [["first", testFirstImage], ["example", testExample], ["bad", testBadHashes], ["gallery", testGallery], ["lost", testLostDevice]]);
 }
 
 // onOnePage opens hash in a new page and runs the wanted tests on it in
 // turn, each timed; a test's exception is its failure.
 async function onOnePage(context, hash, tests) {
-  const { page, log } = await open(context, hash, { init: recordCells });
+  const { page, log } = await open(context, hash, { init: [recordCells, recordFrames] });
   for (const [name, t] of tests) {
     if (!wanted(name)) continue;
     const t0 = Date.now();
@@ -457,7 +556,7 @@ async function main() {
       skip("this Chromium has no WebGPU adapter");
       return;
     }
-    for (const [names, t] of [[["mnist", "methods"], testMNIST], [["example", "bad", "gallery", "lost"], testOnePage], [["embed"], testEmbedOffline], [["nowebgpu"], testNoWebGPU]]) {
+    for (const [names, t] of [[["mnist", "methods"], testMNIST], [["first", "example", "bad", "gallery", "lost"], testOnePage], [["embed"], testEmbedOffline], [["nowebgpu"], testNoWebGPU]]) {
       if (!names.some(wanted)) continue;
       const t0 = Date.now();
       try {

@@ -138,6 +138,16 @@ func WriteImage(i, ver int, rgba []byte) {
 	c.Set("ver", ver)
 }
 
+// ImageArray returns cell i's published RGBA (a Uint8Array of Size²·4
+// bytes), or undefined where it has none.
+func ImageArray(i int) js.Value {
+	cells := viewObject().Get("cells")
+	if i >= cells.Length() {
+		return js.Undefined()
+	}
+	return cells.Index(i).Get("rgba")
+}
+
 // WriteCurve publishes the objective's curve over a run of steps steps.
 func WriteCurve(curve []float64, steps int) {
 	o := viewObject()
