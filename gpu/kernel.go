@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,10 +64,20 @@ func (s KernelSpec) key() string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	// Without fmt: keys are made for every kernel a graph builds, and
+	// fmt's reflection-driven printing was among the largest functions
+	// V8 optimised as a page started (docs/speed.md, session 8).
 	for _, k := range names {
-		fmt.Fprintf(&b, ";%s=%s", k, s.Consts[k])
+		b.WriteString(";" + k + "=" + s.Consts[k])
 	}
-	fmt.Fprintf(&b, ";bufs=%v", s.Bufs)
+	b.WriteString(";bufs=[")
+	for i, u := range s.Bufs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("{" + strconv.Itoa(int(u.Slot)) + " " + strconv.Itoa(int(u.Access)) + "}")
+	}
+	b.WriteByte(']')
 	return b.String()
 }
 

@@ -7,7 +7,7 @@
 // loads straight from the network.
 "use strict";
 const CACHE = "hubel-v1";
-const SHELL = ["./", "index.html", "app.js", "app.css", "load.js", "prefetch.js", "preview-worker.js", "wasm_exec.js", "hubel.wasm", "display.wasm", "embed.html",
+const SHELL = ["./", "index.html", "app.js", "app.css", "load.js", "prefetch.js", "wasm_exec.js", "hubel.wasm", "display.wasm", "embed.html",
   "selftest.html", "selftest.css", "selftest.wasm", "models/index.json"];
 
 self.addEventListener("install", (e) => {

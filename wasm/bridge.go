@@ -135,7 +135,6 @@ func (r *runner) publish() {
 		"notice":       r.notice,
 		"stepsPerSec":  r.rate,
 		"firstFrameMs": r.firstFrameMs,
-		"previewFrom":  r.previewFrom,
 		"marks":        r.marks,
 		"cellsDone":    r.cellsDone,
 		"cellsTotal":   r.cellsTotal,

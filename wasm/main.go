@@ -15,12 +15,4 @@
 // GPU, the network or a promise.
 package main
 
-import "syscall/js"
-
-func main() {
-	if job := js.Global().Get("hubelPreviewJob"); job.Truthy() {
-		previewWorkerMain(job)
-		return
-	}
-	appMain()
-}
+func main() { appMain() }

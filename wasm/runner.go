@@ -72,7 +72,6 @@ type runner struct {
 	rate            float64
 	errMsg, errKey  string
 	firstFrameMs    float64
-	previewFrom     string // who drew the first frame's preview: "worker", "page" or "" (none)
 	// marks: milliseconds after navigation at which the program started
 	// (go), read the zoo and the site's model index (zoo), opened the GPU
 	// (device), loaded its first model (model) and
@@ -267,7 +266,18 @@ func (r *runner) start(c cmd) {
 		return
 	}
 	r.publish()
-	s = withDefaults(s, r.model.desc)
+	if len(s.Objectives) == 0 && s.View == "gallery" && s.Layer != "" {
+		s.Objectives = []string{s.Layer + ":0"}
+	}
+	if len(s.Objectives) == 0 && s.View == "methods" {
+		s.Objectives = []string{"logsoftmax:0"}
+	}
+	if len(s.Objectives) == 0 {
+		s.Objectives = []string{defaultObjective(r.model.desc)}
+	}
+	if s.View == "gallery" && s.Layer == "" {
+		s.Layer = s.GalleryLayer()
+	}
 	r.state = s
 	r.writeHash()
 	r.publishModel()
@@ -404,24 +414,6 @@ func (r *runner) defaultModel() string {
 
 // defaultObjective picks a channel two thirds of the way through the
 // model's visualisable layers: deep enough to be interesting.
-// withDefaults fills in what s leaves to the model: its objectives and the
-// gallery's layer.
-func withDefaults(s app.State, d *models.Descriptor) app.State {
-	if len(s.Objectives) == 0 && s.View == "gallery" && s.Layer != "" {
-		s.Objectives = []string{s.Layer + ":0"}
-	}
-	if len(s.Objectives) == 0 && s.View == "methods" {
-		s.Objectives = []string{"logsoftmax:0"}
-	}
-	if len(s.Objectives) == 0 {
-		s.Objectives = []string{defaultObjective(d)}
-	}
-	if s.View == "gallery" && s.Layer == "" {
-		s.Layer = s.GalleryLayer()
-	}
-	return s
-}
-
 func defaultObjective(d *models.Descriptor) string {
 	if len(d.Layers) == 0 {
 		return "logit:0"
@@ -564,10 +556,7 @@ func (r *runner) poll() error {
 	}
 }
 
-func (r *runner) config(s app.State) am.Config { return configOf(s) }
-
-// configOf is the renderer's config for s.
-func configOf(s app.State) am.Config {
+func (r *runner) config(s app.State) am.Config {
 	return am.Config{Size: s.Size, Steps: s.Steps, LR: s.LR, Seed: s.Seed, Param: s.Param, Transforms: s.Transforms, RedirectSteps: 16}
 }
 
@@ -613,27 +602,28 @@ func imageCells(s app.State) ([]am.Objective, []string, error) {
 // view's initial images, computed on the CPU (am.Preview draws the images
 // a renderer with the same config starts from, without the model's
 // weights) while the device opens and the renderer's pipelines compile
-// (on SwiftShader, a second or more), or taken from the page's preview
-// worker, which drew them while the model loaded (preview.go). The
-// renderer's own first frame then replaces them with the same pixels. Code
-// parameterisations draw with the generator, so they have no preview.
+// (on SwiftShader, a second or more). The renderer's own first frame then
+// replaces them with the same pixels. Code parameterisations draw with
+// the generator, so they have no preview.
 func (r *runner) preview(s app.State) {
-	cfg, n, ok := previewInputs(s)
-	if r.firstFrameMs != 0 || !ok {
+	cfg := r.config(s)
+	if r.firstFrameMs != 0 || s.View != "image" || cfg.Param == "dgn" || cfg.Param == "ppgn" {
 		return
 	}
-	_, labels, err := imageCells(s)
+	objs, labels, err := imageCells(s)
 	if err != nil {
+		return // runImage reports it
+	}
+	// The CPU's Fourier transform costs about n·S²·1.5·S per channel: up
+	// to bench.html's 232 px image (~0.3 s in wasm) the preview is worth
+	// it; a larger batch or size waits for the GPU instead.
+	if S := s.Size; len(objs)*S*S*(S+S/2) > 232*232*348 {
 		return
 	}
-	imgs := workerPreview(previewKey(cfg, n, r.model.desc), 2*time.Second)
-	r.previewFrom = "worker"
-	if imgs == nil {
-		r.previewFrom = "page"
-		if imgs, err = drawPreview(cfg, n, r.model.desc); err != nil {
-			fmt.Println("hubel: no preview:", err)
-			return
-		}
+	imgs, err := am.PreviewModel(context.Background(), am.Backend[[]float64, func()](am.CPUBackend{}), r.model.desc, cfg, len(objs))
+	if err != nil {
+		fmt.Println("hubel: no preview:", err)
+		return
 	}
 	r.view.reset("image", s.Size, labels, nil)
 	r.view.setImages(0, imgs)

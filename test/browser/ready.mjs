@@ -64,7 +64,7 @@ async function measure(page, visit) {
     .map((e) => [e.name.replace(/.*\//, ""), Math.round(e.startTime), Math.round(e.responseEnd)]));
   const controlled = await page.evaluate(() => !!(navigator.serviceWorker && navigator.serviceWorker.controller));
   const out = {
-    visit, adapter: s.adapter, marks: s.marks, firstFrameMs: s.firstFrameMs, previewFrom: s.previewFrom, drawnMs, ebitenMs, controlled, wasm,
+    visit, adapter: s.adapter, marks: s.marks, firstFrameMs: s.firstFrameMs, drawnMs, ebitenMs, controlled, wasm,
     modelFiles: shards.length, modelFilesThroughWorker: shards.filter((f) => f.sw).length,
     modelFetch: shards.length ? [Math.min(...shards.map((f) => f.start)), Math.max(...shards.map((f) => f.end))] : null,
   };
@@ -72,7 +72,7 @@ async function measure(page, visit) {
   console.log(`${visit}: adapter ${s.adapter}; service worker in control: ${controlled}`);
   console.log(`${visit}: wasm files (name, start, end): ${JSON.stringify(wasm)}`);
   console.log(`${visit}: ms after navigation: wasm started ${m.go?.toFixed(0)}, zoo ${m.zoo?.toFixed(0)}, device ${m.device?.toFixed(0)}, model ${m.model?.toFixed(0)}, ` +
-    `renderer ${m.renderer?.toFixed(0)}, first frame ${s.firstFrameMs.toFixed(0)} (preview drawn by the ${s.previewFrom || "—"}), on the screen ${drawnMs ? drawnMs.toFixed(0) : "(not reported)"}, drawn by ebiten ${ebitenMs ? ebitenMs.toFixed(0) : "(not reported)"}; ${shards.length} model files ` +
+    `renderer ${m.renderer?.toFixed(0)}, first frame ${s.firstFrameMs.toFixed(0)}, on the screen ${drawnMs ? drawnMs.toFixed(0) : "(not reported)"}, drawn by ebiten ${ebitenMs ? ebitenMs.toFixed(0) : "(not reported)"}; ${shards.length} model files ` +
     `(${out.modelFilesThroughWorker} through the service worker) fetched ${out.modelFetch ? out.modelFetch.map((x) => x.toFixed(0)).join("–") : "—"}`);
   // Ready: the model loaded and its first image on the screen.
   out.readyMs = Math.max(m.model || 0, drawnMs);
