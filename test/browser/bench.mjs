@@ -54,12 +54,15 @@ async function main() {
     ],
   });
   try {
+    // As chromium.mjs: let a new browser finish its own start-up first.
+    const settle = Number(process.env.HUBEL_BROWSER_SETTLE_MS || 0);
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
     const page = await context.newPage();
     page.on("console", (m) => { if (m.type() === "error") console.log(`[console.error] ${m.text().slice(0, 2000)}`); });
     page.on("pageerror", (e) => console.log(`[pageerror] ${e}`));
     let seen = 0;
     const url = new URL("bench.html?" + query, base).href;
-    console.log(`bench: ${url}`);
+    console.log(`bench: ${url}${settle > 0 ? ` (the browser settled for ${settle} ms first)` : ""}`);
     const resp = await page.goto(url, { waitUntil: "load" });
     if (!resp || !resp.ok()) throw new Error(`GET ${url}: HTTP ${resp && resp.status()}`);
     const t0 = Date.now();

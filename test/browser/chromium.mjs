@@ -1,5 +1,6 @@
 // launch starts Debian's Chromium headless with WebGPU on SwiftShader (the
-// flags of ../shared/DESIGN.md) in a fresh profile, for the browser tests.
+// flags of ../shared/DESIGN.md) in a fresh profile, for the browser tests
+// and measurements.
 // close() ends it and removes the profile.
 
 import { chromium } from "playwright-core";
@@ -22,8 +23,16 @@ export async function launch(viewport) {
     ],
   });
   console.log(`browser: ${exe} ${context.browser()?.version() ?? ""}`.trim());
+  // HUBEL_BROWSER_SETTLE_MS=N waits N ms before the caller opens its page:
+  // a browser that has just started spends its first seconds on its own
+  // pages (Chromium 156's top-chrome WebUI renderer took ~1.9 s of CPU on
+  // 2 cores), which a reader's running browser has long done. For the
+  // speed measurements (ready.mjs, bench.mjs); the tests do not wait.
+  const settled = Number(process.env.HUBEL_BROWSER_SETTLE_MS || 0);
+  if (settled > 0) await new Promise((r) => setTimeout(r, settled));
   return {
     context,
+    settled,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

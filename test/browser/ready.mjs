@@ -13,11 +13,9 @@
 //
 // SITE_URL defaults to http://127.0.0.1:8080/, HASH to
 // model=mobilenet_v1_0.75_224&steps=64. HUBEL_READY_VISITS=1 measures the
-// first visit only. HUBEL_READY_SETTLE_MS=N first leaves the new browser
-// on a blank page for N ms: a browser that has just started spends its
-// first seconds on its own pages (Chromium 156's top-chrome WebUI renderer
-// took ~1.9 s of CPU), which a reader's running browser has long done.
-// Writes artifacts/ready-app.json.
+// first visit only. HUBEL_BROWSER_SETTLE_MS=4000 lets the new browser
+// finish its own start-up first (chromium.mjs). Writes
+// artifacts/ready-app.json.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -90,12 +88,7 @@ try {
   page.on("pageerror", (e) => console.log(`[pageerror] ${e}`));
   page.on("console", (m) => { if (m.type() === "error" || /panic|hubel:/.test(m.text())) console.log(`[console] ${m.text().slice(0, 400)}`); });
   const url = new URL("index.html#" + hash, base).href;
-  const settle = Number(process.env.HUBEL_READY_SETTLE_MS || 0);
-  if (settle > 0) {
-    await page.goto("about:blank");
-    await new Promise((r) => setTimeout(r, settle));
-  }
-  console.log(`ready: ${url}${settle > 0 ? ` (the browser settled for ${settle} ms first)` : ""}`);
+  console.log(`ready: ${url}${b.settled ? ` (the browser settled for ${b.settled} ms first)` : ""}`);
   await page.goto(url, { waitUntil: "load" });
   const runs = [await measure(page, "first visit")];
   if (visits > 1) {
