@@ -94,7 +94,7 @@ func (v *view) paintLocked() {
 		// centres as stage.Resize's): on the page's thread, Go's resize of
 		// a first image took ~0.1 s.
 		u8 := page.ImageArray(i)
-		if !u8.Truthy() {
+		if !u8.Truthy() || u8.Length() != 4*v.size*v.size {
 			continue
 		}
 		if !v.scratch.Truthy() {
