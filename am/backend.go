@@ -73,6 +73,9 @@ type Backend[Buf, Op any] interface {
 	// over the channels is below the gpu.ClipIndex(pct)-th smallest
 	// (thr: a scratch of s.N floats).
 	ClipPercentile(s gpu.NHWC, pct float64, x, thr Buf) (Op, error)
+	// ClipNorm scales, in place, each of the rows of x (rows × n) whose
+	// Euclidean norm exceeds limit down to norm limit.
+	ClipNorm(rows, n int, limit float64, x Buf) (Op, error)
 	// Random prepares a fill of y (or an addition to it, spec.Add).
 	Random(spec gpu.RandSpec, y Buf) (Random[Op], error)
 	// Adam and SGD prepare optimiser updates of x from its gradient g.

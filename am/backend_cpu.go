@@ -302,6 +302,14 @@ func (CPUBackend) ClipPercentile(s gpu.NHWC, pct float64, x, thr []float64) (fun
 	}, nil
 }
 
+// ClipNorm implements Backend.
+func (CPUBackend) ClipNorm(rows, n int, limit float64, x []float64) (func(), error) {
+	if len(x) != rows*n {
+		return nil, fmt.Errorf("am: clip norm: %d floats, want %d rows of %d", len(x), rows, n)
+	}
+	return func() { copy(x, ref.ClipNorm(rows, n, limit, x)) }, nil
+}
+
 type cpuRandom struct {
 	spec    gpu.RandSpec
 	y       []float64

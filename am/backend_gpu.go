@@ -238,6 +238,11 @@ func (g *GPUBackend) ClipPercentile(s gpu.NHWC, pct float64, x, thr *gpu.Buffer)
 	return g.keep(g.D.ClipPercentile(s, pct, x, thr))
 }
 
+// ClipNorm implements Backend.
+func (g *GPUBackend) ClipNorm(rows, n int, limit float64, x *gpu.Buffer) (gpu.Op, error) {
+	return g.keep(g.D.ClipNorm(rows, n, limit, x))
+}
+
 type gpuRandom struct{ *gpu.Random }
 
 func (r gpuRandom) Op() gpu.Op { return r.Random }

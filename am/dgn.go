@@ -3,6 +3,7 @@ package am
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -61,6 +62,18 @@ type CodeConfig struct {
 	// shift's. 0 or 1: one shift per step. It costs K gradients a step,
 	// and needs Jitter > 0 (without shifts the K gradients are equal).
 	RefineShifts int
+	// ClassStepMax, when > 0, caps the class term's step on each code,
+	// ε2·∂objective/∂h, at Euclidean norm ClassStepMax·σ, σ the real
+	// codes' spread (the root of the sum over units of the variances in
+	// the generator's code statistics: the typical distance of a real code
+	// from the mean code). It applies to the PPGN chain's steps and to
+	// Sample's refinement, on the GPU (no read-back); the step keeps its
+	// direction. Where p(y=c) is small the log-softmax gradient can be
+	// large and one step can throw the code into a region where G's
+	// output is saturated, whose class gradient through G vanishes and
+	// which the chain then leaves only slowly (docs/dgn-ppgn.md). 0: no
+	// cap.
+	ClassStepMax float64
 }
 
 // DefaultCode returns the code settings of param ("dgn" or "ppgn") that
@@ -109,6 +122,12 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	if c.RefineShifts < 0 || c.RefineShifts > 1000 {
 		return fmt.Errorf("am: code refine shifts %d: want 0 to 1000", c.RefineShifts)
 	}
+	if !(c.ClassStepMax >= 0 && c.ClassStepMax < 1e6) {
+		return fmt.Errorf("am: code class step max %v: want 0 (no cap) or a multiple of the codes' spread > 0", c.ClassStepMax)
+	}
+	if c.ClassStepMax > 0 && c.classStepLimit() == 0 {
+		return fmt.Errorf("am: code class step max %v: the generator's code statistics have no spread (every std is 0)", c.ClassStepMax)
+	}
 	if !(c.Decay >= 0 && c.Decay < 1e6) {
 		return fmt.Errorf("am: code decay %v: want ≥ 0", c.Decay)
 	}
@@ -124,6 +143,19 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 		return fmt.Errorf("am: param %s: the model's input %v is not a square grey or RGB image", param, in)
 	}
 	return nil
+}
+
+// classStepLimit is the largest norm of the class term's step on one code
+// (ClassStepMax·σ), or 0 for no cap.
+func (c *CodeConfig) classStepLimit() float64 {
+	if c.ClassStepMax <= 0 || c.Generator == nil {
+		return 0
+	}
+	v := 0.0
+	for _, s := range c.Generator.Code.Std {
+		v += float64(s) * float64(s)
+	}
+	return c.ClassStepMax * math.Sqrt(v)
 }
 
 // codeParam is the state of a "dgn" or "ppgn" render.
@@ -304,7 +336,8 @@ func (p DAEPrior[Buf, Op]) LogGrad(be Backend[Buf, Op], s gpu.NHWC, x, grad Buf,
 func (r *Engine[Buf, Op]) preparePPGN(c *codeParam[Buf, Op]) error {
 	D := c.gg.Plan.Nodes[0].Shape[0]
 	s := gpu.NHWC{N: r.batch, H: 1, W: 1, C: D}
-	up, noise, err := LangevinUpdate(r.be, Prior[Buf, Op](DAEPrior[Buf, Op]{R: r.cfg.Code.Generator.Prior}), s, c.h, c.dh, r.cfg.Langevin, r.cfg.Seed^langevinSeed)
+	limit := r.cfg.Code.classStepLimit()
+	up, noise, err := langevinUpdate(r.be, Prior[Buf, Op](DAEPrior[Buf, Op]{R: r.cfg.Code.Generator.Prior}), s, c.h, c.dh, r.cfg.Langevin, r.cfg.Seed^langevinSeed, limit)
 	if err != nil {
 		return err
 	}
@@ -339,7 +372,15 @@ func (r *Engine[Buf, Op]) preparePPGN(c *codeParam[Buf, Op]) error {
 	if err := firstErr(err3, err4); err != nil {
 		return err
 	}
-	c.ascend = []Op{scale, add} // the clipping is appended with update's
+	c.ascend = []Op{scale}
+	if limit > 0 {
+		clip, err := be.ClipNorm(s.N, D, limit, grad)
+		if err != nil {
+			return err
+		}
+		c.ascend = append(c.ascend, clip)
+	}
+	c.ascend = append(c.ascend, add) // the clipping to [low, high] is appended with update's
 	c.refineRNG = rand.New(rand.NewPCG(r.cfg.Seed, refineSeed))
 	return nil
 }

@@ -566,3 +566,115 @@ func sampleRefines(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Des
 	}
 	return samples[0]
 }
+
+// TestClassStepMax checks PPGN's cap on the class term's step
+// (CodeConfig.ClassStepMax): with no prior and no noise one step from the
+// mean code moves each code by exactly the cap, ClassStepMax·σ (σ the norm
+// of the code statistics' std), where the uncapped step is larger; and a
+// capped chain with prior, noise, shifts and Sample's refinement gives the
+// same codes and sample on the GPU as on the CPU backend, and other codes
+// than the uncapped chain.
+func TestClassStepMax(t *testing.T) {
+	d := gputest.Device(t)
+	p, desc, gen := smallGenerative(t)
+	ctx := context.Background()
+	objs := []Objective{LogSoftmax(1), LogSoftmax(3)}
+	sigma := 0.0
+	for _, s := range gen.Code.Std {
+		sigma += float64(s) * float64(s)
+	}
+	sigma = math.Sqrt(sigma)
+	const capMult = 0.02
+	D := len(gen.Code.Std)
+	// One step, class term only: the step's norm is the cap.
+	oneStep := func(capped float64) ([]float32, []float32) {
+		cfg := Config{Param: "ppgn", Steps: 1, Seed: 5, Code: CodeConfig{Generator: gen, Init: "mean", ClassStepMax: capped},
+			Langevin: Langevin{Eps2: 20}}
+		r, err := NewRenderer(d, p, desc, objs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Release()
+		h0, err := r.Codes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Step(); err != nil {
+			t.Fatal(err)
+		}
+		h1, err := r.Codes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h0, h1
+	}
+	stepNorms := func(h0, h1 []float32) []float64 {
+		var n []float64
+		for i := 0; i < len(h0); i += D {
+			s := 0.0
+			for u := i; u < i+D; u++ {
+				s += float64(h1[u]-h0[u]) * float64(h1[u]-h0[u])
+			}
+			n = append(n, math.Sqrt(s))
+		}
+		return n
+	}
+	free, capped := stepNorms(oneStep(0)), stepNorms(oneStep(capMult))
+	for i := range free {
+		want := capMult * sigma
+		if free[i] <= 2*want {
+			t.Fatalf("code %d: the uncapped step %.4g is not above the cap %.4g: the case tests nothing", i, free[i], want)
+		}
+		if math.Abs(capped[i]-want) > 1e-4*want {
+			t.Errorf("code %d: capped step %.6g, want %.6g (uncapped %.4g)", i, capped[i], want, free[i])
+		}
+	}
+	// The whole chain with its refinement, GPU against CPU.
+	cfg := Config{Param: "ppgn", Steps: 3, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3, ClassStepMax: 0.1},
+		Langevin: Langevin{Eps1: 0.1, Eps2: 20, Eps3: 0.05}}
+	g, err := NewRenderer(d, p, desc, objs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Release()
+	c, err := NewCPURenderer(p, desc, objs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	uncfg := cfg
+	uncfg.Code.ClassStepMax = 0
+	u, err := NewRenderer(d, p, desc, objs, uncfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Release()
+	for range cfg.Steps {
+		for _, step := range []func() error{g.Step, c.Step, u.Step} {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	hg, err1 := g.Codes(ctx)
+	hc, err2 := c.Codes(ctx)
+	hu, err3 := u.Codes(ctx)
+	sg, err4 := g.Sample(ctx)
+	sc, err5 := c.Sample(ctx)
+	su, err6 := u.Sample(ctx)
+	if err := firstErr(err1, err2, err3, err4, err5, err6); err != nil {
+		t.Fatal(err)
+	}
+	if e := relErr(hg, hc); e > 1e-4 {
+		t.Errorf("capped chain: codes gpu vs cpu rel err %.3g", e)
+	}
+	if e := relErr(sg, sc); e > 1e-4 {
+		t.Errorf("capped chain: refined samples gpu vs cpu rel err %.3g", e)
+	}
+	if e := relErr(hg, hu); e < 1e-3 {
+		t.Errorf("the capped chain's codes are the uncapped chain's (rel diff %.3g): the cap did not bind", e)
+	}
+	if e := relErr(sg, su); e < 1e-3 {
+		t.Errorf("the capped sample is the uncapped one (rel diff %.3g): the cap did not bind in the refinement", e)
+	}
+}

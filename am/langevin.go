@@ -32,6 +32,13 @@ func (SmoothnessPrior[Buf, Op]) LogGrad(be Backend[Buf, Op], s gpu.NHWC, x, grad
 // with the counter the caller sets on noise before each step, so that each
 // step draws fresh noise and a chain is reproducible.
 func LangevinUpdate[Buf, Op any](be Backend[Buf, Op], prior Prior[Buf, Op], s gpu.NHWC, x, dloss Buf, eps Langevin, seed uint64) (update Op, noise Random[Op], err error) {
+	return langevinUpdate(be, prior, s, x, dloss, eps, seed, 0)
+}
+
+// langevinUpdate is LangevinUpdate with, for classMax > 0, the class term's
+// step ε2·∂log p(y=c|x)/∂x of each of the s.N items capped at Euclidean
+// norm classMax (Backend.ClipNorm) before the prior's term joins it.
+func langevinUpdate[Buf, Op any](be Backend[Buf, Op], prior Prior[Buf, Op], s gpu.NHWC, x, dloss Buf, eps Langevin, seed uint64, classMax float64) (update Op, noise Random[Op], err error) {
 	scale, err1 := be.ScaleShift(dloss, -eps.Eps2, 0) // ε2·∂log p(y|x)/∂x
 	pr, err2 := prior.LogGrad(be, s, x, dloss, eps.Eps1)
 	add, err3 := be.Accumulate(x, dloss)
@@ -39,7 +46,15 @@ func LangevinUpdate[Buf, Op any](be Backend[Buf, Op], prior Prior[Buf, Op], s gp
 	if err := firstErr(err1, err2, err3, err4); err != nil {
 		return update, nil, err
 	}
-	return be.Seq(scale, pr, add, noise.Op()), noise, nil
+	ops := []Op{scale}
+	if classMax > 0 {
+		clip, err := be.ClipNorm(s.N, s.Len()/s.N, classMax, dloss)
+		if err != nil {
+			return update, nil, err
+		}
+		ops = append(ops, clip)
+	}
+	return be.Seq(append(ops, pr, add, noise.Op())...), noise, nil
 }
 
 // langevinSeed keeps the sampler's noise apart from the initialisation's.

@@ -6,7 +6,7 @@ import (
 )
 
 // Launchers for shaders/clip.wgsl: percentile clipping of pixels with small
-// norm, in place, without a read-back.
+// norm, and norm clipping of rows, in place, without a read-back.
 
 const clipWG = 64
 
@@ -36,7 +36,7 @@ func (d *Device) ClipPercentile(s NHWC, pct float64, x, thresholds *Buffer) (*Ch
 		return nil, fmt.Errorf("gpu: %s: the thresholds buffer is the image", op)
 	}
 	hw := s.H * s.W
-	p := Params{U(s.N), U(hw), U(s.C), U(ClipIndex(pct, hw))}
+	p := Params{U(s.N), U(hw), U(s.C), U(ClipIndex(pct, hw)), F(0)}
 	consts := map[string]string{"WG": fmt.Sprintf("%du", clipWG)}
 	return build(func(c *Chain) error {
 		sq, err := c.scratch(d, "clip norms", s.N*hw)
@@ -64,4 +64,27 @@ func (d *Device) ClipPercentile(s NHWC, pct float64, x, thresholds *Buffer) (*Ch
 		}
 		return nil
 	})
+}
+
+// ClipNorm prepares, for each of the rows of x (rows × n floats), its
+// scaling down to Euclidean norm limit where its norm exceeds limit, in
+// place; rows within the limit are left as they are. It caps the size of a
+// step (one row per image of a batch) without changing its direction.
+func (d *Device) ClipNorm(rows, n int, limit float64, x *Buffer) (*Dispatch, error) {
+	const op = "clip norm"
+	if rows < 1 || n < 1 {
+		return nil, fmt.Errorf("gpu: %s: %d rows of %d, want at least 1 of 1", op, rows, n)
+	}
+	if err := checkLen(op, "x", x, rows*n); err != nil {
+		return nil, err
+	}
+	if !(limit >= 0 && limit <= math.MaxFloat32) {
+		return nil, fmt.Errorf("gpu: %s: limit %v, want a finite norm ≥ 0", op, limit)
+	}
+	k, err := d.Kernel(KernelSpec{File: "clip.wgsl", Entry: "clip_norm", Bufs: []Binding{{5, ReadWrite}},
+		Consts: map[string]string{"WG": fmt.Sprintf("%du", clipWG)}})
+	if err != nil {
+		return nil, err
+	}
+	return d.Dispatch(k, Params{U(rows), U(n), 0, 0, F(limit)}, Groups1D(rows*clipWG, clipWG), x)
 }

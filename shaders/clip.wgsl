@@ -10,13 +10,21 @@
 // more than k norms at or below it. 31 passes over the image's norms, no
 // workgroup memory, no atomics: deterministic.
 // apply: one invocation per pixel zeroes it if its norm is below.
-// Constants from the engine: WG (workgroup size).
+//
+// Norm clipping of rows (clip_norm): each row of n = hw values of img whose
+// Euclidean norm exceeds lim is scaled down to norm lim, in place (a step
+// whose size is capped, as gradient clipping does). One workgroup per row:
+// its lanes sum the squares of a strided share of the row, a tree in
+// workgroup memory adds the shares (a fixed order: deterministic), then
+// every lane scales its share.
+// Constants from the engine: WG (workgroup size, a power of two).
 
 struct Params {
     n: u32,     // images
     hw: u32,    // pixels per image
     c: u32,     // channels
     k: u32,     // index of the threshold in the sorted norms (0 ≤ k < hw)
+    lim: f32,   // clip_norm: the largest norm a row keeps
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -80,6 +88,37 @@ fn apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     if (sq_in[i] < thr_in[i / p.hw]) {
         for (var ch = 0u; ch < p.c; ch++) {
             img[i * p.c + ch] = 0.0;
+        }
+    }
+}
+
+var<workgroup> part: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn clip_norm(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let row = wid.x + wid.y * nwg.x;
+    let live = row < p.n;
+    let base = row * p.hw;
+    var s = 0.0;
+    if (live) {
+        for (var q = li; q < p.hw; q += WG) {
+            let v = img[base + q];
+            s += v * v;
+        }
+    }
+    part[li] = s;
+    workgroupBarrier();
+    for (var h = WG / 2u; h > 0u; h /= 2u) {
+        if (li < h) {
+            part[li] += part[li + h];
+        }
+        workgroupBarrier();
+    }
+    let norm = sqrt(part[0]);
+    if (live && norm > p.lim) {
+        let f = p.lim / norm;
+        for (var q = li; q < p.hw; q += WG) {
+            img[base + q] *= f;
         }
     }
 }

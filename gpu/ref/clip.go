@@ -1,6 +1,9 @@
 package ref
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
 // ClipPercentile returns x (n images of hw pixels of c channels) with every
 // pixel whose squared norm over the channels is below the k-th smallest
@@ -29,4 +32,23 @@ func ClipPercentile(n, hw, c, k int, x []float64) (y, thr []float64) {
 		}
 	}
 	return y, thr
+}
+
+// ClipNorm returns x (rows of n values) with every row whose Euclidean
+// norm exceeds limit scaled to norm limit.
+func ClipNorm(rows, n int, limit float64, x []float64) []float64 {
+	y := append([]float64(nil), x...)
+	for r := range rows {
+		row := y[r*n : (r+1)*n]
+		s := 0.0
+		for _, v := range row {
+			s += v * v
+		}
+		if norm := math.Sqrt(s); norm > limit {
+			for i := range row {
+				row[i] *= limit / norm
+			}
+		}
+	}
+	return y
 }
