@@ -72,7 +72,7 @@ type CodeConfig struct {
 	// large and one step can throw the code into a region where G's
 	// output is saturated, whose class gradient through G vanishes and
 	// which the chain then leaves only slowly (docs/dgn-ppgn.md). 0: no
-	// cap.
+	// cap; DefaultCode("ppgn") uses 1.
 	ClassStepMax float64
 }
 
@@ -88,11 +88,14 @@ type CodeConfig struct {
 //
 // PPGN's samples are read after 30 steps of the class term alone
 // (CodeConfig.Refine), which lets the chain run hotter (ε3 0.7 rather than
-// 0.5) for more varied samples that both classifiers still recognise.
+// 0.5) for more varied samples that both classifiers still recognise. The
+// class term's step is capped at the real codes' spread
+// (CodeConfig.ClassStepMax 1), which keeps chains from stalling on images
+// where G's output is saturated.
 func DefaultCode(param string) (CodeConfig, Langevin) {
 	eps := Langevin{Eps1: 0.1, Eps2: 5, Eps3: 0.7}
 	if param == "ppgn" {
-		return CodeConfig{Decay: 0.1, Init: "mean", Jitter: 2, Refine: 30}, eps
+		return CodeConfig{Decay: 0.1, Init: "mean", Jitter: 2, Refine: 30, ClassStepMax: 1}, eps
 	}
 	return CodeConfig{Decay: 0.1, Init: "random"}, eps
 }
