@@ -176,6 +176,7 @@ func checks() []check {
 	cs = append(cs, blurChecks()...)
 	cs = append(cs, optimChecks()...)
 	cs = append(cs, randomChecks()...)
+	cs = append(cs, clipChecks()...)
 	return cs
 }
 
