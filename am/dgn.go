@@ -62,6 +62,18 @@ type CodeConfig struct {
 	// shift's. 0 or 1: one shift per step. It costs K gradients a step,
 	// and needs Jitter > 0 (without shifts the K gradients are equal).
 	RefineShifts int
+	// RefineTemperature, when > 1, is the temperature T of the
+	// refinement's class term for a log-softmax objective: its steps
+	// follow T·log softmax(z/T)_c of the logits z, whose gradient,
+	// onehot(c) − softmax(z/T), vanishes only once class c's logit leads
+	// the others by several T, where log p's vanishes as soon as p ≈ 1.
+	// The sampled classifier is sure of a sample after a few steps at T 1,
+	// but the sample then sits just inside its decision boundary, where
+	// an independent classifier's boundary may fall on the other side; a
+	// margin in the logits carries it further in (docs/dgn-ppgn.md). The
+	// chain's own steps keep T 1, so the distribution it samples is
+	// unchanged. 0 or 1: the chain's objective.
+	RefineTemperature float64
 	// ClassStepMax, when > 0, caps the class term's step on each code,
 	// ε2·∂objective/∂h, at Euclidean norm ClassStepMax·σ, σ the real
 	// codes' spread (the root of the sum over units of the variances in
@@ -124,6 +136,9 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	}
 	if c.RefineShifts < 0 || c.RefineShifts > 1000 {
 		return fmt.Errorf("am: code refine shifts %d: want 0 to 1000", c.RefineShifts)
+	}
+	if !(c.RefineTemperature >= 0 && c.RefineTemperature <= 1000) {
+		return fmt.Errorf("am: code refine temperature %v: want 0 (the chain's objective) or 1 to 1000", c.RefineTemperature)
 	}
 	if !(c.ClassStepMax >= 0 && c.ClassStepMax < 1e6) {
 		return fmt.Errorf("am: code class step max %v: want 0 (no cap) or a multiple of the codes' spread > 0", c.ClassStepMax)
@@ -437,7 +452,7 @@ func (r *Engine[Buf, Op]) codeStep() error {
 			return err
 		}
 	}
-	if err := r.codeGradient(c.update, r.rng, true); err != nil {
+	if err := r.codeGradient(c.update, r.rng, false); err != nil {
 		return err
 	}
 	r.step++
@@ -446,9 +461,10 @@ func (r *Engine[Buf, Op]) codeStep() error {
 
 // codeGradient submits, in one command buffer, G(h), the objectives and
 // their gradient back to h (shifting the image first, by shifts drawn from
-// rng, where CodeConfig.Jitter asks), then the update ops. history records
-// the objectives' values as this step's.
-func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, history bool) error {
+// rng, where CodeConfig.Jitter asks), then the update ops. A chain step
+// records the objectives' values as this step's; a refinement step (Sample)
+// records nothing and takes the class term at the refinement's temperature.
+func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, refine bool) error {
 	c := r.code
 	if c.matsHost != nil {
 		J := r.cfg.Code.Jitter
@@ -460,7 +476,7 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, history bool
 		}
 	}
 	ops := append(append([]Op{}, c.gg.Forward...), c.toModel...)
-	ops, err := r.networkOps(ops, false, history)
+	ops, err := r.networkOps(ops, false, !refine, refine)
 	if err != nil {
 		return err
 	}
@@ -499,7 +515,7 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 			if k == K-1 {
 				ops = append(ops, c.ascend...)
 			}
-			if err := r.codeGradient(ops, c.refineRNG, false); err != nil {
+			if err := r.codeGradient(ops, c.refineRNG, true); err != nil {
 				return nil, err
 			}
 		}

@@ -678,3 +678,114 @@ func TestClassStepMax(t *testing.T) {
 		t.Errorf("the capped sample is the uncapped one (rel diff %.3g): the cap did not bind in the refinement", e)
 	}
 }
+
+// TestRefineTemperature checks a tempered refinement step against the
+// sessions' forward and backward passes (models' CPU reference): from the
+// mean code, one step of h ← h + ε2·∂[T·log softmax(z/T)_c]/∂h, the
+// gradient being Jᵀ(onehot(c) − softmax(z/T)), then G(h). It runs on the
+// GPU and the CPU backends, and checks that the temperature changes the
+// sample (the case would pass with T ignored otherwise).
+func TestRefineTemperature(t *testing.T) {
+	d := gputest.Device(t)
+	p, desc, gen := smallGenerative(t)
+	ctx := context.Background()
+	gout, _ := gen.G.Node(gen.G.Model.Output.Name)
+	logits, _ := p.Logits()
+	gs, err := models.NewSession(gen.G, "cpu", nil, []*models.Node{gout}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := models.NewSession(p, "cpu", nil, []*models.Node{logits}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const eps2 = 0.5
+	classes := []int{1, 3}
+	// want returns the refined images (RGB, as Sample) for temperature T.
+	want := func(T float64) []float32 {
+		var out []float32
+		for _, c := range classes {
+			h := slices.Clone(gen.Code.Mean)
+			img, err := gs.Forward(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lg, err := cs.Forward(img[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			z := lg[0]
+			m, s := math.Inf(-1), 0.0
+			for _, v := range z {
+				m = math.Max(m, float64(v)/T)
+			}
+			for _, v := range z {
+				s += math.Exp(float64(v)/T - m)
+			}
+			seed := make([]float32, len(z)) // −∂objective/∂z
+			for k, v := range z {
+				seed[k] = float32(math.Exp(float64(v)/T-m) / s)
+			}
+			seed[c]--
+			dimg, err := cs.InputGrad([][]float32{seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dh, err := gs.InputGrad([][]float32{dimg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for u := range h {
+				h[u] -= eps2 * dh[u]
+				if h[u] < gen.Code.Low[u] || h[u] > gen.Code.High[u] {
+					t.Fatalf("class %d, T %g: unit %d's step leaves the clipping range: the case would test the clipping", c, T, u)
+				}
+			}
+			img, err = gs.Forward(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, greyToRGB(img[0], 1)...)
+		}
+		return out
+	}
+	const T = 4
+	plain, tempered := want(1), want(T)
+	if e := relErr(tempered, plain); e < 1e-3 {
+		t.Fatalf("T %d and T 1 give the same refined images (rel diff %.3g): the case tests nothing", T, e)
+	}
+	objs := []Objective{LogSoftmax(classes[0]), LogSoftmax(classes[1])}
+	cfg := Config{Param: "ppgn", Steps: 1, Seed: 2, Code: CodeConfig{Generator: gen, Init: "mean", Refine: 1, RefineTemperature: T},
+		Langevin: Langevin{Eps2: eps2}}
+	type sampler interface {
+		Sample(context.Context) ([]float32, error)
+		Release()
+	}
+	for _, tc := range []struct {
+		name string
+		open func() (sampler, error)
+	}{
+		{"gpu", func() (sampler, error) { return NewRenderer(d, p, desc, objs, cfg) }},
+		{"cpu", func() (sampler, error) { return NewCPURenderer(p, desc, objs, cfg) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := tc.open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Release()
+			got, err := r.Sample(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := relErr(got, tempered); e > 1e-4 {
+				t.Errorf("refined at T %d: rel err %.3g against the reference (against T 1's: %.3g)", T, e, relErr(got, plain))
+			}
+		})
+	}
+	bad := cfg
+	bad.Code.RefineTemperature = -1
+	if _, err := NewCPURenderer(p, desc, objs, bad); err == nil || !strings.Contains(err.Error(), "refine temperature -1") {
+		t.Errorf("refine temperature -1: got %v, want an error naming it", err)
+	}
+}

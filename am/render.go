@@ -173,6 +173,10 @@ type group[Buf, Op any] struct {
 	out     Buf // value per image
 	value   Op
 	grad    Op
+	// refineGrad, where tempered, is grad at the refinement's temperature
+	// (CodeConfig.RefineTemperature): Sample's steps use it instead.
+	refineGrad Op
+	tempered   bool
 }
 
 // Engine optimises a batch of images on a Backend, image i to maximise
@@ -518,6 +522,22 @@ func (r *Engine[Buf, Op]) probability(g *group[Buf, Op], s gpu.NHWC, x, seed Buf
 	}
 	if err := firstErr(err1, err2, err3, err4, err5); err != nil {
 		return value, grad, err
+	}
+	if T := r.cfg.Code.RefineTemperature; log && T > 1 && r.cfg.Param == "ppgn" {
+		// T·log softmax(z/T): the log-softmax of z/T, whose gradient with
+		// respect to z/T is, scaled by T and by 1/T, its gradient with
+		// respect to z.
+		zT, err := be.Alloc("objective.tempered", r.batch*n)
+		if err != nil {
+			return value, grad, err
+		}
+		scale, err1 := be.AXPBY(zT, x, x, 1/T, 0)
+		fT, err2 := be.Softmax(rows, s.C, true, zT, sm)
+		bT, err3 := be.SoftmaxBackward(rows, s.C, true, sm, dsm, dx)
+		if err := firstErr(err1, err2, err3); err != nil {
+			return value, grad, err
+		}
+		g.refineGrad, g.tempered = be.Seq(scale, fT, seedSm, bT, into), true
 	}
 	return be.Seq(f, v), be.Seq(seedSm, b, into), nil
 }
@@ -931,7 +951,7 @@ func (r *Engine[Buf, Op]) Step() error {
 		ops = append(ops, r.spectralFwd)
 	}
 	ops = append(ops, r.toRGB, r.resample, r.toRange)
-	ops, err := r.networkOps(ops, r.step < r.cfg.RedirectSteps, true)
+	ops, err := r.networkOps(ops, r.step < r.cfg.RedirectSteps, true, false)
 	if err != nil {
 		return err
 	}
@@ -957,12 +977,15 @@ func (r *Engine[Buf, Op]) Step() error {
 // networkOps appends the network's forward pass from its input, every
 // objective's value (copied into the history) and gradient, and the
 // backward pass to the input's gradient.
-func (r *Engine[Buf, Op]) networkOps(ops []Op, redirect, history bool) ([]Op, error) {
+func (r *Engine[Buf, Op]) networkOps(ops []Op, redirect, history, refine bool) ([]Op, error) {
 	ops = append(ops, r.g.Forward...)
 	for k, g := range r.groups {
-		if g.node == nil {
+		switch {
+		case g.node == nil:
 			ops = append(ops, g.value) // image terms: their gradient comes later
-		} else {
+		case refine && g.tempered:
+			ops = append(ops, g.refineGrad)
+		default:
 			ops = append(ops, g.value, g.grad)
 		}
 		if !history {
