@@ -74,6 +74,10 @@ type CodeConfig struct {
 	// chain's own steps keep T 1, so the distribution it samples is
 	// unchanged. 0 or 1: the chain's objective.
 	RefineTemperature float64
+	// RefineStep, when > 0, is the refinement's step size in place of the
+	// chain's ε2: smaller steps, more of them, follow a narrow class region
+	// where ε2's would step across it and back. 0: the chain's ε2.
+	RefineStep float64
 	// ClassStepMax, when > 0, caps the class term's step on each code,
 	// ε2·∂objective/∂h, at Euclidean norm ClassStepMax·σ, σ the real
 	// codes' spread (the root of the sum over units of the variances in
@@ -139,6 +143,9 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	}
 	if !(c.RefineTemperature >= 0 && c.RefineTemperature <= 1000) {
 		return fmt.Errorf("am: code refine temperature %v: want 0 (the chain's objective) or 1 to 1000", c.RefineTemperature)
+	}
+	if !(c.RefineStep >= 0 && c.RefineStep < 1e6) {
+		return fmt.Errorf("am: code refine step %v: want 0 (the chain's ε2) or a step size > 0", c.RefineStep)
 	}
 	if !(c.ClassStepMax >= 0 && c.ClassStepMax < 1e6) {
 		return fmt.Errorf("am: code class step max %v: want 0 (no cap) or a multiple of the codes' spread > 0", c.ClassStepMax)
@@ -374,6 +381,9 @@ func (r *Engine[Buf, Op]) preparePPGN(c *codeParam[Buf, Op]) error {
 		return err
 	}
 	grad, eps2 := c.dh, r.cfg.Langevin.Eps2
+	if r.cfg.Code.RefineStep > 0 {
+		eps2 = r.cfg.Code.RefineStep
+	}
 	if K := r.cfg.Code.RefineShifts; K > 1 {
 		if c.acc, err = be.Alloc("code.refine.acc", s.Len()); err != nil {
 			return err

@@ -679,9 +679,10 @@ func TestClassStepMax(t *testing.T) {
 	}
 }
 
-// TestRefineTemperature checks a tempered refinement step against the
-// sessions' forward and backward passes (models' CPU reference): from the
-// mean code, one step of h ← h + ε2·∂[T·log softmax(z/T)_c]/∂h, the
+// TestRefineTemperature checks a tempered refinement step of its own size
+// (CodeConfig.RefineTemperature, RefineStep) against the sessions' forward
+// and backward passes (models' CPU reference): from the mean code, one
+// step of h ← h + ε·∂[T·log softmax(z/T)_c]/∂h, the
 // gradient being Jᵀ(onehot(c) − softmax(z/T)), then G(h). It runs on the
 // GPU and the CPU backends, and checks that the temperature changes the
 // sample (the case would pass with T ignored otherwise).
@@ -755,8 +756,9 @@ func TestRefineTemperature(t *testing.T) {
 		t.Fatalf("T %d and T 1 give the same refined images (rel diff %.3g): the case tests nothing", T, e)
 	}
 	objs := []Objective{LogSoftmax(classes[0]), LogSoftmax(classes[1])}
-	cfg := Config{Param: "ppgn", Steps: 1, Seed: 2, Code: CodeConfig{Generator: gen, Init: "mean", Refine: 1, RefineTemperature: T},
-		Langevin: Langevin{Eps2: eps2}}
+	// The chain's ε2 differs: the refinement's step is RefineStep's.
+	cfg := Config{Param: "ppgn", Steps: 1, Seed: 2, Code: CodeConfig{Generator: gen, Init: "mean", Refine: 1, RefineTemperature: T, RefineStep: eps2},
+		Langevin: Langevin{Eps2: 7 * eps2}}
 	type sampler interface {
 		Sample(context.Context) ([]float32, error)
 		Release()
