@@ -78,6 +78,15 @@ type CodeConfig struct {
 	// chain's ε2: smaller steps, more of them, follow a narrow class region
 	// where ε2's would step across it and back. 0: the chain's ε2.
 	RefineStep float64
+	// RefineUnshifted, when > 0, makes the last this many refinement steps
+	// take the class term of G(h) itself, unshifted, as the sample is
+	// read and judged. The shifted steps before them carry the sample to
+	// where its class is likely under most shifts, but the classifier's p
+	// can differ a lot between shifts of one image (for a Fashion-MNIST
+	// pullover, from 0.07 to 1.00 over one refinement), and the last
+	// shifted step leaves the sample wherever that shift put it. More
+	// than Refine: every refinement step is unshifted.
+	RefineUnshifted int
 	// ClassStepMax, when > 0, caps the class term's step on each code,
 	// ε2·∂objective/∂h, at Euclidean norm ClassStepMax·σ, σ the real
 	// codes' spread (the root of the sum over units of the variances in
@@ -143,6 +152,9 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	}
 	if !(c.RefineTemperature >= 0 && c.RefineTemperature <= 1000) {
 		return fmt.Errorf("am: code refine temperature %v: want 0 (the chain's objective) or 1 to 1000", c.RefineTemperature)
+	}
+	if c.RefineUnshifted < 0 || c.RefineUnshifted > 100000 {
+		return fmt.Errorf("am: code refine unshifted %d: want 0 to 100000 steps", c.RefineUnshifted)
 	}
 	if !(c.RefineStep >= 0 && c.RefineStep < 1e6) {
 		return fmt.Errorf("am: code refine step %v: want 0 (the chain's ε2) or a step size > 0", c.RefineStep)
@@ -471,7 +483,8 @@ func (r *Engine[Buf, Op]) codeStep() error {
 
 // codeGradient submits, in one command buffer, G(h), the objectives and
 // their gradient back to h (shifting the image first, by shifts drawn from
-// rng, where CodeConfig.Jitter asks), then the update ops. A chain step
+// rng, where CodeConfig.Jitter asks; a nil rng: unshifted), then the update
+// ops. A chain step
 // records the objectives' values as this step's; a refinement step (Sample)
 // records nothing and takes the class term at the refinement's temperature.
 func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, refine bool) error {
@@ -479,7 +492,11 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, refine bool)
 	if c.matsHost != nil {
 		J := r.cfg.Code.Jitter
 		for i := range r.batch {
-			gpu.Translate(float64(rng.IntN(2*J+1)-J), float64(rng.IntN(2*J+1)-J)).Put(c.matsHost[6*i:])
+			dx, dy := 0.0, 0.0
+			if rng != nil {
+				dx, dy = float64(rng.IntN(2*J+1)-J), float64(rng.IntN(2*J+1)-J)
+			}
+			gpu.Translate(dx, dy).Put(c.matsHost[6*i:])
 		}
 		if err := r.be.Write(c.mats, c.matsHost); err != nil {
 			return err
@@ -513,7 +530,11 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 		return nil, err
 	}
 	K := max(r.cfg.Code.RefineShifts, 1)
-	for range r.cfg.Code.Refine {
+	for step := range r.cfg.Code.Refine {
+		rng := c.refineRNG
+		if step >= r.cfg.Code.Refine-r.cfg.Code.RefineUnshifted {
+			rng = nil
+		}
 		for k := range K {
 			var ops []Op
 			switch {
@@ -525,7 +546,7 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 			if k == K-1 {
 				ops = append(ops, c.ascend...)
 			}
-			if err := r.codeGradient(ops, c.refineRNG, true); err != nil {
+			if err := r.codeGradient(ops, rng, true); err != nil {
 				return nil, err
 			}
 		}

@@ -685,7 +685,8 @@ func TestClassStepMax(t *testing.T) {
 // step of h ← h + ε·∂[T·log softmax(z/T)_c]/∂h, the
 // gradient being Jᵀ(onehot(c) − softmax(z/T)), then G(h). It runs on the
 // GPU and the CPU backends, and checks that the temperature changes the
-// sample (the case would pass with T ignored otherwise).
+// sample (the case would pass with T ignored otherwise), and that with
+// shifts (CodeConfig.Jitter) RefineUnshifted's steps see G(h) unshifted.
 func TestRefineTemperature(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
@@ -763,27 +764,45 @@ func TestRefineTemperature(t *testing.T) {
 		Sample(context.Context) ([]float32, error)
 		Release()
 	}
+	// With shifts (Jitter 2) the one step is unshifted where
+	// RefineUnshifted covers it, so it is the reference's; where it does
+	// not, a shifted image's gradient gives another sample.
+	shifted, unshifted := cfg, cfg
+	shifted.Code.Jitter, unshifted.Code.Jitter, unshifted.Code.RefineUnshifted = 2, 2, 1
 	for _, tc := range []struct {
 		name string
-		open func() (sampler, error)
+		cfg  Config
+		same bool // the reference's sample, or another
 	}{
-		{"gpu", func() (sampler, error) { return NewRenderer(d, p, desc, objs, cfg) }},
-		{"cpu", func() (sampler, error) { return NewCPURenderer(p, desc, objs, cfg) }},
+		{"unshifted", cfg, true},
+		{"jitter 2, last step unshifted", unshifted, true},
+		{"jitter 2", shifted, false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r, err := tc.open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Release()
-			got, err := r.Sample(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e := relErr(got, tempered); e > 1e-4 {
-				t.Errorf("refined at T %d: rel err %.3g against the reference (against T 1's: %.3g)", T, e, relErr(got, plain))
-			}
-		})
+		for _, be := range []string{"gpu", "cpu"} {
+			t.Run(tc.name+"/"+be, func(t *testing.T) {
+				var r sampler
+				var err error
+				if be == "gpu" {
+					r, err = NewRenderer(d, p, desc, objs, tc.cfg)
+				} else {
+					r, err = NewCPURenderer(p, desc, objs, tc.cfg)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Release()
+				got, err := r.Sample(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch e := relErr(got, tempered); {
+				case tc.same && e > 1e-4:
+					t.Errorf("refined at T %d: rel err %.3g against the reference (against T 1's: %.3g)", T, e, relErr(got, plain))
+				case !tc.same && e < 1e-3:
+					t.Errorf("refined from a shifted image: rel diff %.3g from the unshifted reference, want a different sample", e)
+				}
+			})
+		}
 	}
 	bad := cfg
 	bad.Code.RefineTemperature = -1

@@ -90,6 +90,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	refineShifts := fs.Int("refine-shifts", -1, "ppgn: average each refinement step's class term over K random shifts within ±code-jitter (default 1: one shift)")
 	refineTemp := fs.Float64("refine-temp", -1, "ppgn: the temperature T of the refinement's class term, T·log softmax(logits/T) (default: am.DefaultCode's; 0, 1: log p, the chain's)")
 	refineStep := fs.Float64("refine-step", -1, "ppgn: the refinement's step size in place of ε2 (default: am.DefaultCode's; 0: ε2)")
+	refineUnshifted := fs.Int("refine-unshifted", -1, "ppgn: the last N refinement steps take the class term of G(h) unshifted, as the sample is judged (0: every step shifted as the chain's)")
 	classStepMax := fs.Float64("class-step-max", -1, "ppgn: cap the norm of the class term's step on each code, in the chain and the refinement, at this multiple of the real codes' spread (the norm of code.json's std); 0: no cap (default: am.DefaultCode's)")
 	sampleEvery := fs.Int("sample-every", 0, "write the images every K steps into -out-dir as STEP_I.png (0: only at the end)")
 	out := fs.String("out", "", "write all images as one grid PNG")
@@ -156,6 +157,9 @@ func cmdRender(args []string, stdout io.Writer) error {
 		}
 		if *refineStep >= 0 {
 			code.RefineStep = *refineStep
+		}
+		if *refineUnshifted >= 0 {
+			code.RefineUnshifted = *refineUnshifted
 		}
 		if *classStepMax >= 0 {
 			code.ClassStepMax = *classStepMax
