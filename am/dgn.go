@@ -222,8 +222,10 @@ type codeParam[Buf, Op any] struct {
 	acc           Buf
 	first, add    Op
 	// refineRNG draws the refinement's shifts, apart from the chain's, so
-	// that sampling does not change the chain's later steps.
+	// that sampling does not change the chain's later steps; unshifted
+	// marks the refinement's last steps (CodeConfig.RefineUnshifted).
 	refineRNG *rand.Rand
+	unshifted bool
 }
 
 // repeat returns v repeated n times.
@@ -483,8 +485,8 @@ func (r *Engine[Buf, Op]) codeStep() error {
 
 // codeGradient submits, in one command buffer, G(h), the objectives and
 // their gradient back to h (shifting the image first, by shifts drawn from
-// rng, where CodeConfig.Jitter asks; a nil rng: unshifted), then the update
-// ops. A chain step
+// rng, where CodeConfig.Jitter asks, unless the refinement's last steps
+// say unshifted), then the update ops. A chain step
 // records the objectives' values as this step's; a refinement step (Sample)
 // records nothing and takes the class term at the refinement's temperature.
 func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, refine bool) error {
@@ -492,9 +494,9 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, refine bool)
 	if c.matsHost != nil {
 		J := r.cfg.Code.Jitter
 		for i := range r.batch {
-			dx, dy := 0.0, 0.0
-			if rng != nil {
-				dx, dy = float64(rng.IntN(2*J+1)-J), float64(rng.IntN(2*J+1)-J)
+			dx, dy := float64(rng.IntN(2*J+1)-J), float64(rng.IntN(2*J+1)-J)
+			if c.unshifted {
+				dx, dy = 0, 0 // drawn all the same, so that the other steps' shifts do not change
 			}
 			gpu.Translate(dx, dy).Put(c.matsHost[6*i:])
 		}
@@ -530,11 +532,9 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 		return nil, err
 	}
 	K := max(r.cfg.Code.RefineShifts, 1)
+	defer func() { c.unshifted = false }()
 	for step := range r.cfg.Code.Refine {
-		rng := c.refineRNG
-		if step >= r.cfg.Code.Refine-r.cfg.Code.RefineUnshifted {
-			rng = nil
-		}
+		c.unshifted = step >= r.cfg.Code.Refine-r.cfg.Code.RefineUnshifted
 		for k := range K {
 			var ops []Op
 			switch {
@@ -546,7 +546,7 @@ func (r *Engine[Buf, Op]) Sample(ctx context.Context) ([]float32, error) {
 			if k == K-1 {
 				ops = append(ops, c.ascend...)
 			}
-			if err := r.codeGradient(ops, rng, true); err != nil {
+			if err := r.codeGradient(ops, c.refineRNG, true); err != nil {
 				return nil, err
 			}
 		}
