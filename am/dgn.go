@@ -116,11 +116,13 @@ type CodeConfig struct {
 // 0.5) for more varied samples that both classifiers still recognise. The
 // class term's step is capped at the real codes' spread
 // (CodeConfig.ClassStepMax 1), which keeps chains from stalling on images
-// where G's output is saturated.
+// where G's output is saturated. The refinement's last 5 steps see G(h)
+// unshifted (CodeConfig.RefineUnshifted), as the sample is judged: the
+// sampled classifier is then sure of every sample.
 func DefaultCode(param string) (CodeConfig, Langevin) {
 	eps := Langevin{Eps1: 0.1, Eps2: 5, Eps3: 0.7}
 	if param == "ppgn" {
-		return CodeConfig{Decay: 0.1, Init: "mean", Jitter: 2, Refine: 30, ClassStepMax: 1}, eps
+		return CodeConfig{Decay: 0.1, Init: "mean", Jitter: 2, Refine: 30, RefineUnshifted: 5, ClassStepMax: 1}, eps
 	}
 	return CodeConfig{Decay: 0.1, Init: "random"}, eps
 }

@@ -18,7 +18,8 @@ H=artifacts/dgn/hubel
 # to convergence (300 steps), PPGN chains with ε 0.1/5/0.7 from the mean
 # code, shifting G(h) by up to 2 px, a sample every 120 steps after 300,
 # each drawn after 30 steps of the class term alone from a copy of the chain,
-# the class term's step capped at the codes' spread (-class-step-max 1);
+# the class term's step capped at the codes' spread (-class-step-max 1), the
+# refinement's last 5 steps unshifted (-refine-unshifted 5);
 # -dataset adds the same figures measured on real test images.
 # DGN-AM's L2 weight on h is 0.3 on MNIST and 0.1 on Fashion-MNIST, whose
 # codes are about half as large (mean norm 13.8 against 24.9): at 0.3 its coat
