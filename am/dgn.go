@@ -152,7 +152,7 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	if c.RefineShifts < 0 || c.RefineShifts > 1000 {
 		return fmt.Errorf("am: code refine shifts %d: want 0 to 1000", c.RefineShifts)
 	}
-	if !(c.RefineTemperature >= 0 && c.RefineTemperature <= 1000) {
+	if !(c.RefineTemperature == 0 || c.RefineTemperature >= 1 && c.RefineTemperature <= 1000) {
 		return fmt.Errorf("am: code refine temperature %v: want 0 (the chain's objective) or 1 to 1000", c.RefineTemperature)
 	}
 	if c.RefineUnshifted < 0 || c.RefineUnshifted > 100000 {

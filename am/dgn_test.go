@@ -161,19 +161,10 @@ func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *m
 		if o.Terms[0].Kind == KindLogit {
 			seed[c] = -1
 			objStep0 = append(objStep0, float64(z[c]))
-		} else { // −∂log softmax_c/∂z = softmax − onehot(c)
-			m, s := math.Inf(-1), 0.0
-			for _, v := range z {
-				m = math.Max(m, float64(v))
-			}
-			for _, v := range z {
-				s += math.Exp(float64(v) - m)
-			}
-			for k, v := range z {
-				seed[k] = float32(math.Exp(float64(v)-m) / s)
-			}
-			seed[c]--
-			objStep0 = append(objStep0, float64(z[c])-m-math.Log(s))
+		} else {
+			var logp float64
+			seed, logp = logSoftmaxSeed(z, c, 1)
+			objStep0 = append(objStep0, logp)
 		}
 		dimg, err := cs.InputGrad([][]float32{seed})
 		if err != nil {
@@ -200,6 +191,25 @@ func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *m
 			t.Errorf("image %d: objective %g on the gpu, %g on the cpu", i, curves[i][0], objStep0[i])
 		}
 	}
+}
+
+// logSoftmaxSeed returns the seed of the loss −T·log softmax(z/T)_c for
+// the logits z, softmax(z/T) − onehot(c) (its gradient with respect to z),
+// and log softmax(z/T)_c.
+func logSoftmaxSeed(z []float32, c int, T float64) ([]float32, float64) {
+	m, s := math.Inf(-1), 0.0
+	for _, v := range z {
+		m = math.Max(m, float64(v)/T)
+	}
+	for _, v := range z {
+		s += math.Exp(float64(v)/T - m)
+	}
+	seed := make([]float32, len(z))
+	for k, v := range z {
+		seed[k] = float32(math.Exp(float64(v)/T-m) / s)
+	}
+	seed[c]--
+	return seed, float64(z[c])/T - m - math.Log(s)
 }
 
 func relErr(a, b []float32) float64 {
@@ -716,19 +726,7 @@ func TestRefineTemperature(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			z := lg[0]
-			m, s := math.Inf(-1), 0.0
-			for _, v := range z {
-				m = math.Max(m, float64(v)/T)
-			}
-			for _, v := range z {
-				s += math.Exp(float64(v)/T - m)
-			}
-			seed := make([]float32, len(z)) // −∂objective/∂z
-			for k, v := range z {
-				seed[k] = float32(math.Exp(float64(v)/T-m) / s)
-			}
-			seed[c]--
+			seed, _ := logSoftmaxSeed(lg[0], c, T)
 			dimg, err := cs.InputGrad([][]float32{seed})
 			if err != nil {
 				t.Fatal(err)

@@ -51,7 +51,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	refineShifts := fs.Int("refine-shifts", ppgnDef.RefineShifts, "PPGN: average each refinement step's class term over this many random shifts within ±ppgn-jitter (0, 1: one shift)")
 	refineTemp := fs.Float64("refine-temp", ppgnDef.RefineTemperature, "PPGN: the refinement's class term is T·log softmax(logits/T) at this temperature T (> 1: it pushes on until the class's logit leads by a margin of several T); 0, 1: log p, the chain's")
 	refineStep := fs.Float64("refine-step", ppgnDef.RefineStep, "PPGN: the refinement's step size in place of ε2 (0: ε2)")
-	refineUnshifted := fs.Int("refine-unshifted", ppgnDef.RefineUnshifted, "ppgn: the last N refinement steps take the class term of G(h) unshifted, as the sample is judged (0: every step shifted as the chain's)")
+	refineUnshifted := fs.Int("refine-unshifted", ppgnDef.RefineUnshifted, "PPGN: the last N refinement steps take the class term of G(h) unshifted, as the sample is judged (0: every step shifted as the chain's)")
 	classStepMax := fs.Float64("class-step-max", ppgnDef.ClassStepMax, "PPGN: cap the norm of the class term's step on each code, in the chain and the refinement, at this multiple of the real codes' spread (the norm of code.json's std); 0: no cap")
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
@@ -187,8 +187,8 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
 	steps := *burn + (*samples-1)*(*every)
-	code.Refine, code.RefineShifts, code.RefineTemperature, code.RefineStep, code.ClassStepMax = *refine, *refineShifts, *refineTemp, *refineStep, *classStepMax
-	code.RefineUnshifted = *refineUnshifted
+	code.Refine, code.RefineShifts, code.RefineTemperature, code.RefineStep, code.RefineUnshifted, code.ClassStepMax =
+		*refine, *refineShifts, *refineTemp, *refineStep, *refineUnshifted, *classStepMax
 	ppgnCfg := am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}
 	r, err := run(main.p, o, ppgnCfg, func(r *am.Renderer, s int) error {
 		if s < *burn || (s-*burn)%*every != 0 {

@@ -143,27 +143,13 @@ func cmdRender(args []string, stdout io.Writer) error {
 		if set["init"] {
 			code.Init = cfg.Init
 		}
-		if *codeJitter >= 0 {
-			code.Jitter = *codeJitter
-		}
-		if *refine >= 0 {
-			code.Refine = *refine
-		}
-		if *refineShifts >= 0 {
-			code.RefineShifts = *refineShifts
-		}
-		if *refineTemp >= 0 {
-			code.RefineTemperature = *refineTemp
-		}
-		if *refineStep >= 0 {
-			code.RefineStep = *refineStep
-		}
-		if *refineUnshifted >= 0 {
-			code.RefineUnshifted = *refineUnshifted
-		}
-		if *classStepMax >= 0 {
-			code.ClassStepMax = *classStepMax
-		}
+		override(&code.Jitter, *codeJitter)
+		override(&code.Refine, *refine)
+		override(&code.RefineShifts, *refineShifts)
+		override(&code.RefineTemperature, *refineTemp)
+		override(&code.RefineStep, *refineStep)
+		override(&code.RefineUnshifted, *refineUnshifted)
+		override(&code.ClassStepMax, *classStepMax)
 		cfg.Code = code
 		cfg.Init = def.Init
 	}
@@ -372,4 +358,12 @@ func gridImage(ims []image.Image, cols int) *image.RGBA {
 		draw.Draw(g, image.Rect(x0, y0, x0+b.Dx(), y0+b.Dy()), im, b.Min, draw.Src)
 	}
 	return g
+}
+
+// override sets *dst to v where the flag gave one (v ≥ 0); the flags'
+// default −1 keeps am.DefaultCode's value.
+func override[T int | float64](dst *T, v T) {
+	if v >= 0 {
+		*dst = v
+	}
 }
