@@ -55,8 +55,8 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	classStepMax := fs.Float64("class-step-max", ppgnDef.ClassStepMax, "PPGN: cap the norm of the class term's step on each code, in the chain and the refinement, at this multiple of the real codes' spread (the norm of code.json's std); 0: no cap")
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
-	out := fs.String("png", "", "write the comparison PNG here")
-	dataset := fs.String("dataset", "", "mnist or fashion: also measure the same on real test images (the first 10 of each class per group, 20 groups) as the reference")
+	out := fs.String("png", "", "write the comparison PNG here: per class (columns) pixel AM, two DGN-AM restarts, three PPGN samples and, with -dataset, a real test image and G's reconstruction of it from its code")
+	dataset := fs.String("dataset", "", "mnist or fashion: also measure the same on real test images (the first 10 of each class per group, 20 groups) and on G's reconstructions of them from their codes, as the references")
 	cache := fs.String("cache", "", "folder keeping DGN-AM's and pixel AM's images between runs (for sweeps over PPGN's settings): reused when their settings match")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -238,19 +238,42 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		return out, nil
 	}
 	var real []map[string]any
+	var realImgs [][2][]float32 // per class, the first real test image and its reconstruction
 	if *dataset != "" {
 		ds, err := train.Load(*dataset, "")
 		if err != nil {
 			return err
 		}
-		if real, err = realReference(&ds.Test, C, func(imgs []float32, c int) ([]float64, []float64, error) {
+		probs := func(imgs []float32, c int) ([]float64, []float64, error) {
 			pm, err := prob(main.p, imgs, c)
 			if err != nil {
 				return nil, nil, err
 			}
 			pj, err := prob(judge.p, imgs, c)
 			return pm, pj, err
-		}); err != nil {
+		}
+		recon, err := models.NewSession(gen.G, "gpu", d, []*models.Node{gen.G.Nodes[len(gen.G.Nodes)-1]}, false)
+		if err != nil {
+			return err
+		}
+		defer recon.Close()
+		reconstruct := func(idx []int) ([]float32, error) {
+			codes, _, err := train.Codes(ctx, d, main.p, gen.Code.Layer, &ds.Test, idx)
+			if err != nil {
+				return nil, err
+			}
+			var out []float32
+			D := len(codes) / len(idx)
+			for i := range idx {
+				o, err := recon.Forward(codes[i*D : (i+1)*D])
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, o[0]...)
+			}
+			return out, nil
+		}
+		if real, realImgs, err = realReference(&ds.Test, C, probs, reconstruct); err != nil {
 			return err
 		}
 	}
@@ -312,6 +335,8 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		}
 		if real != nil {
 			real[c]["ppgn_ratio_to_real_dist"] = pdist / real[c]["mean_pair_dist"].(float64)
+			real[c]["real_ratio_to_dgn_dist"] = real[c]["mean_pair_dist"].(float64) / ddist
+			real[c]["recon_ratio_to_dgn_dist"] = real[c]["recon_mean_pair_dist"].(float64) / ddist
 		}
 		res = append(res, map[string]any{"class": c, "label": label,
 			"dgn_main_p": dm, "dgn_judge_p": dj, "dgn_both_ge_0.9": nd,
@@ -330,8 +355,15 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 			p2 = append(p2, cell(ppgnSamples[c], *samples/2)...)
 			p3 = append(p3, cell(ppgnSamples[c], *samples-1)...)
 		}
-		rows := [][]float32{pixRow, d1, d2, p1, p2, p3}
-		if err := savePNG(*out, greyGrid(rows, C, int(math.Sqrt(float64(P))), 3, []int{1, 3})); err != nil {
+		rows, breaks := [][]float32{pixRow, d1, d2, p1, p2, p3}, []int{1, 3}
+		if realImgs != nil {
+			var x, gx []float32
+			for c := range C {
+				x, gx = append(x, realImgs[c][0]...), append(gx, realImgs[c][1]...)
+			}
+			rows, breaks = append(rows, x, gx), append(breaks, 6)
+		}
+		if err := savePNG(*out, greyGrid(rows, C, int(math.Sqrt(float64(P))), 3, breaks)); err != nil {
 			return err
 		}
 	}
@@ -360,25 +392,21 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 // realGroups groups of the class in the test set), the fraction that both
 // classifiers give p ≥ 0.9 and the mean pairwise pixel distance within a
 // group, so that the methods' figures can be read against the data's own.
-func realReference(s *train.Split, C int, probs func(imgs []float32, c int) (main, judge []float64, err error)) ([]map[string]any, error) {
+// It measures the same of the generator's reconstructions G(h(x)) of those
+// images (reconstruct maps test indices to images): what G can draw at
+// best, the ceiling for samples drawn through it. It also returns, per
+// class, the first image and its reconstruction, for the figure.
+func realReference(s *train.Split, C int, probs func(imgs []float32, c int) (main, judge []float64, err error), reconstruct func(idx []int) ([]float32, error)) ([]map[string]any, [][2][]float32, error) {
 	const realGroup, realGroups = 10, 20
 	n := s.H * s.W
 	out := make([]map[string]any, C)
-	for c := range C {
-		var idx []int
-		for i := 0; i < s.N && len(idx) < realGroup*realGroups; i++ {
-			if int(s.Labels[i]) == c {
-				idx = append(idx, i)
-			}
-		}
-		if len(idx) < realGroup*realGroups {
-			return nil, fmt.Errorf("measure-dgn: class %d has %d test images, want %d", c, len(idx), realGroup*realGroups)
-		}
-		imgs := make([]float32, len(idx)*n)
-		s.Batch(idx, imgs)
+	firsts := make([][2][]float32, C)
+	// measure is the fraction of imgs both classifiers give p(c) ≥ 0.9 and
+	// their mean pair distance within the groups.
+	measure := func(imgs []float32, c int) (float64, float64, error) {
 		pm, pj, err := probs(imgs, c)
 		if err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		both := 0
 		for i := range pm {
@@ -390,10 +418,37 @@ func realReference(s *train.Split, C int, probs func(imgs []float32, c int) (mai
 		for g := range realGroups {
 			dist += meanPairDist(imgs[g*realGroup*n:(g+1)*realGroup*n], n)
 		}
-		out[c] = map[string]any{"class": c, "images": len(idx), "both_ge_0.9": float64(both) / float64(len(idx)),
-			"mean_pair_dist": dist / realGroups}
+		return float64(both) / float64(len(pm)), dist / realGroups, nil
 	}
-	return out, nil
+	for c := range C {
+		var idx []int
+		for i := 0; i < s.N && len(idx) < realGroup*realGroups; i++ {
+			if int(s.Labels[i]) == c {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) < realGroup*realGroups {
+			return nil, nil, fmt.Errorf("measure-dgn: class %d has %d test images, want %d", c, len(idx), realGroup*realGroups)
+		}
+		imgs := make([]float32, len(idx)*n)
+		s.Batch(idx, imgs)
+		both, dist, err := measure(imgs, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := reconstruct(idx)
+		if err != nil {
+			return nil, nil, err
+		}
+		rboth, rdist, err := measure(rec, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		out[c] = map[string]any{"class": c, "images": len(idx), "both_ge_0.9": both, "mean_pair_dist": dist,
+			"recon_both_ge_0.9": rboth, "recon_mean_pair_dist": rdist}
+		firsts[c] = [2][]float32{imgs[:n], rec[:n]}
+	}
+	return out, firsts, nil
 }
 
 // pixelAM is pixel-space AM of one image per class for a grey model: DGN-AM

@@ -59,7 +59,8 @@ func TestCached(t *testing.T) {
 
 // TestRealReference checks the real-data reference on a made-up split:
 // per class the fraction of images both classifiers accept and the mean
-// pair distance within groups of 10, computed by hand.
+// pair distance within groups of 10, computed by hand, for the images and
+// for their "reconstructions" (here the images doubled).
 func TestRealReference(t *testing.T) {
 	// Two classes of 200 2×2 images, interleaved; in class 1 every other
 	// image (of the class) has its first pixel at 1, the rest are 0: in a
@@ -75,7 +76,7 @@ func TestRealReference(t *testing.T) {
 			k++
 		}
 	}
-	ref, err := realReference(&s, 2, func(imgs []float32, c int) ([]float64, []float64, error) {
+	probs := func(imgs []float32, c int) ([]float64, []float64, error) {
 		n := len(imgs) / 4
 		m, j := make([]float64, n), make([]float64, n)
 		for i := range n {
@@ -83,19 +84,35 @@ func TestRealReference(t *testing.T) {
 			if c == 1 && i%4 == 0 { // a quarter fails the judge
 				j[i] = 0.5
 			}
+			if imgs[i*4] > 1.5 { // and so does every doubled image whose first pixel is on
+				m[i] = 0.5
+			}
 		}
 		return m, j, nil
-	})
+	}
+	double := func(idx []int) ([]float32, error) {
+		x := make([]float32, len(idx)*4)
+		s.Batch(idx, x)
+		for i := range x {
+			x[i] *= 2
+		}
+		return x, nil
+	}
+	ref, firsts, err := realReference(&s, 2, probs, double)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for c, want := range []struct{ both, dist float64 }{{1, 0}, {0.75, 25.0 / 45}} {
+	for c, want := range []struct{ both, dist, rboth, rdist float64 }{{1, 0, 1, 0}, {0.75, 25.0 / 45, 0.5, 50.0 / 45}} {
 		got := ref[c]
-		if got["images"] != 200 || math.Abs(got["both_ge_0.9"].(float64)-want.both) > 1e-12 || math.Abs(got["mean_pair_dist"].(float64)-want.dist) > 1e-9 {
-			t.Errorf("class %d: %v, want both %v, dist %v", c, got, want.both, want.dist)
+		if got["images"] != 200 || math.Abs(got["both_ge_0.9"].(float64)-want.both) > 1e-12 || math.Abs(got["mean_pair_dist"].(float64)-want.dist) > 1e-9 ||
+			math.Abs(got["recon_both_ge_0.9"].(float64)-want.rboth) > 1e-12 || math.Abs(got["recon_mean_pair_dist"].(float64)-want.rdist) > 1e-9 {
+			t.Errorf("class %d: %v, want both %v, dist %v, reconstructions' both %v, dist %v", c, got, want.both, want.dist, want.rboth, want.rdist)
 		}
 	}
-	if _, err := realReference(&train.Split{N: 5, H: 2, W: 2, Pixels: make([]uint8, 20), Labels: make([]uint8, 5)}, 1, nil); err == nil {
+	if f := firsts[1]; f[0][0] != 1 || f[1][0] != 2 {
+		t.Errorf("class 1's first image and reconstruction start %v and %v, want 1 and 2", f[0][0], f[1][0])
+	}
+	if _, _, err := realReference(&train.Split{N: 5, H: 2, W: 2, Pixels: make([]uint8, 20), Labels: make([]uint8, 5)}, 1, nil, nil); err == nil {
 		t.Error("5 images of class 0: want an error (200 needed)")
 	}
 }
