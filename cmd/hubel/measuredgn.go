@@ -37,7 +37,8 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	objective := fs.String("objective", "logit", "DGN-AM and pixel AM class objective: logit, softmax or logsoftmax")
 	lr := fs.Float64("lr", 0.1, "DGN-AM and pixel AM Adam learning rate")
 	decay := fs.Float64("decay", 0.3, "DGN-AM L2 weight on h")
-	samples := fs.Int("samples", 10, "PPGN samples per class (one chain per class)")
+	samples := fs.Int("samples", 10, "PPGN samples per class")
+	chains := fs.Int("chains", 1, "PPGN chains per class, each from the mean code with noise of its own, each drawing samples/chains of the class's samples (1: one chain draws them all)")
 	ppgnDef, eps := am.DefaultCode("ppgn")
 	burn := fs.Int("burn", 300, "PPGN steps before the first sample")
 	every := fs.Int("every", 120, "PPGN steps between samples")
@@ -63,6 +64,9 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	}
 	if *dir == "" || *judgeDir == "" {
 		return fmt.Errorf("-model DIR and -judge DIR are required")
+	}
+	if *chains < 1 || *samples < 1 || *samples%*chains != 0 {
+		return fmt.Errorf("-chains %d, -samples %d: want at least one of each, and the samples a multiple of the chains", *chains, *samples)
 	}
 	ctx := context.Background()
 	type net struct {
@@ -178,15 +182,16 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		return err
 	}
 	dgnTime := time.Since(t0)
-	// PPGN: one chain per class, a sample every `every` steps after burn-in.
-	o, err = objs(1, "logsoftmax")
+	// PPGN: -chains chains per class (one by default), a sample from each every `every` steps after burn-in.
+	K := *chains
+	o, err = objs(K, "logsoftmax")
 	if err != nil {
 		return err
 	}
 	code = am.CodeConfig{Generator: gen, Init: *ppgnInit, Jitter: *ppgnJitter}
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
-	steps := *burn + (*samples-1)*(*every)
+	steps := *burn + (*samples/K-1)*(*every)
 	code.Refine, code.RefineShifts, code.RefineTemperature, code.RefineStep, code.RefineUnshifted, code.ClassStepMax =
 		*refine, *refineShifts, *refineTemp, *refineStep, *refineUnshifted, *classStepMax
 	ppgnCfg := am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}
@@ -199,9 +204,9 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 			return err
 		}
 		g := grey(px)
-		n := len(g) / C
+		n := len(g) / (C * K)
 		for c := range C {
-			ppgnSamples[c] = append(ppgnSamples[c], g[c*n:(c+1)*n]...)
+			ppgnSamples[c] = append(ppgnSamples[c], g[c*K*n:(c+1)*K*n]...) // the class's chains are next to each other
 		}
 		return nil
 	})
@@ -374,7 +379,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		"pixel_both_ge_0.9": fmt.Sprintf("%d/%d", okPixel, C),
 		"ppgn_main_ge_0.9":  fmt.Sprintf("%d/%d", okPPGNMain, C**samples),
 		"ppgn_judge_ge_0.9": fmt.Sprintf("%d/%d", okPPGNJudge, C**samples),
-		"ppgn_settings": map[string]any{"eps1": *eps1, "eps2": *eps2, "eps3": *eps3, "burn": *burn, "every": *every,
+		"ppgn_settings": map[string]any{"chains": K, "eps1": *eps1, "eps2": *eps2, "eps3": *eps3, "burn": *burn, "every": *every,
 			"jitter": *ppgnJitter, "init": *ppgnInit, "refine": *refine, "refine_shifts": *refineShifts, "refine_temp": *refineTemp, "refine_step": *refineStep, "refine_unshifted": *refineUnshifted, "class_step_max": *classStepMax, "seed": *seed},
 		"mean_dgn_pair_dist": mean(allDGN), "mean_ppgn_pair_dist": mean(allPPGN),
 		"min_diversity_ratio": minOf(ratios), "mean_diversity_ratio": mean(ratios),

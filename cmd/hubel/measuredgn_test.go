@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +118,57 @@ func TestRealReference(t *testing.T) {
 	}
 	if _, _, err := realReference(&train.Split{N: 5, H: 2, W: 2, Pixels: make([]uint8, 20), Labels: make([]uint8, 5)}, 1, nil, nil); err == nil {
 		t.Error("5 images of class 0: want an error (200 needed)")
+	}
+}
+
+// TestMeasureDGNChains checks that measure-dgn's -chains gathers each
+// class's samples from that class's chains, draw after draw: without noise
+// or shifts the two chains of a class, which both start at the mean code,
+// draw the same image each time, so samples 0 and 1 (the first draw) and 2
+// and 3 (the second) get the same probabilities, while with noise they do
+// not, and neither do the two draws. A bad -chains is an error.
+func TestMeasureDGNChains(t *testing.T) {
+	measure := func(eps3 string) [][]float64 {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"measure-dgn", "-model", "../../models/bundled/mnist", "-judge", "../../models/bundled/mnist_judge",
+			"-classes", "2", "-restarts", "2", "-dgn-steps", "2", "-pixel-steps", "1", "-samples", "4", "-chains", "2",
+			"-burn", "3", "-every", "2", "-refine", "2", "-ppgn-jitter", "0", "-eps3", eps3}, &stdout, &stderr)
+		if msg := stderr.String(); code != 0 {
+			if strings.Contains(msg, "adapter") && os.Getenv("CI") != "true" {
+				t.Skip(msg)
+			}
+			t.Fatalf("exit %d: %s", code, msg)
+		}
+		var res struct {
+			Classes []struct {
+				P []float64 `json:"ppgn_main_p"`
+			}
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		var out [][]float64
+		for _, c := range res.Classes {
+			if len(c.P) != 4 {
+				t.Fatalf("%d samples in a class, want 4", len(c.P))
+			}
+			out = append(out, c.P)
+		}
+		return out
+	}
+	for c, p := range measure("0") {
+		if p[0] != p[1] || p[2] != p[3] || p[0] == p[2] {
+			t.Errorf("class %d without noise: p %v, want the chains' draws equal (0 = 1, 2 = 3) and the draws apart", c, p)
+		}
+	}
+	for c, p := range measure("0.7") {
+		if p[0] == p[1] || p[2] == p[3] {
+			t.Errorf("class %d with noise: p %v, want the two chains apart", c, p)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"measure-dgn", "-model", "m", "-judge", "j", "-samples", "10", "-chains", "3"}, io.Discard, &stderr); code == 0 || !strings.Contains(stderr.String(), "-chains 3") {
+		t.Errorf("-samples 10 -chains 3: exit %d, %q; want an error naming -chains", code, stderr.String())
 	}
 }
