@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/hubelviz/hubel/am"
@@ -58,7 +59,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here: per class (columns) pixel AM, two DGN-AM restarts, three PPGN samples and, with -dataset, a real test image and G's reconstruction of it from its code")
 	dataset := fs.String("dataset", "", "mnist or fashion: also measure the same on real test images (the first 10 of each class per group, 20 groups) and on G's reconstructions of them from their codes, as the references")
-	cache := fs.String("cache", "", "folder keeping DGN-AM's and pixel AM's images between runs (for sweeps over PPGN's settings): reused when their settings match")
+	cache := fs.String("cache", "", "folder keeping DGN-AM's and pixel AM's images and PPGN's samples between runs (for sweeps over PPGN's settings, or another judge on the same images): reused when their settings and the weights match")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -189,31 +190,58 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		return err
 	}
 	code = am.CodeConfig{Generator: gen, Init: *ppgnInit, Jitter: *ppgnJitter}
-	ppgnSamples := make([][]float32, C) // per class, samples one after another
 	t1 := time.Now()
 	steps := *burn + (*samples/K-1)*(*every)
 	code.Refine, code.RefineShifts, code.RefineTemperature, code.RefineStep, code.RefineUnshifted, code.ClassStepMax =
 		*refine, *refineShifts, *refineTemp, *refineStep, *refineUnshifted, *classStepMax
 	ppgnCfg := am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}
-	r, err := run(main.p, o, ppgnCfg, func(r *am.Renderer, s int) error {
-		if s < *burn || (s-*burn)%*every != 0 {
+	ppgnSettings := map[string]any{"chains": K, "eps1": *eps1, "eps2": *eps2, "eps3": *eps3, "burn": *burn, "every": *every,
+		"jitter": *ppgnJitter, "init": *ppgnInit, "refine": *refine, "refine_shifts": *refineShifts, "refine_temp": *refineTemp, "refine_step": *refineStep, "refine_unshifted": *refineUnshifted, "class_step_max": *classStepMax, "seed": *seed}
+	// The samples are kept like DGN-AM's restarts, keyed by every setting
+	// and the prior's weights too, so that another judge can be tried on
+	// the same samples.
+	settingsJSON, err := json.Marshal(ppgnSettings)
+	if err != nil {
+		return err
+	}
+	daeStamp, err := filesStamp(*dir, "dae/*.bin")
+	if err != nil {
+		return err
+	}
+	h := fnv.New64a()
+	h.Write(settingsJSON)
+	ppgnKey := fmt.Sprintf("ppgn_c%d_n%d_%016x_%s", C, *samples, h.Sum64(), daeStamp)
+	flat, err := cached(*cache, *dir, ppgnKey, func() ([]float32, error) {
+		perClass := make([][]float32, C) // per class, samples one after another
+		r, err := run(main.p, o, ppgnCfg, func(r *am.Renderer, s int) error {
+			if s < *burn || (s-*burn)%*every != 0 {
+				return nil
+			}
+			px, err := r.Sample(ctx)
+			if err != nil {
+				return err
+			}
+			g := grey(px)
+			n := len(g) / (C * K)
+			for c := range C {
+				perClass[c] = append(perClass[c], g[c*K*n:(c+1)*K*n]...) // the class's chains are next to each other
+			}
 			return nil
-		}
-		px, err := r.Sample(ctx)
+		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		g := grey(px)
-		n := len(g) / (C * K)
-		for c := range C {
-			ppgnSamples[c] = append(ppgnSamples[c], g[c*K*n:(c+1)*K*n]...) // the class's chains are next to each other
-		}
-		return nil
+		r.Release()
+		return slices.Concat(perClass...), nil
 	})
 	if err != nil {
 		return err
 	}
-	r.Release()
+	ppgnSamples := make([][]float32, C) // per class, samples one after another
+	for c := range C {
+		n := len(flat) / C
+		ppgnSamples[c] = flat[c*n : (c+1)*n]
+	}
 	ppgnTime := time.Since(t1)
 	// Pixel AM: DGN-AM with the identity generator, pixels clipped to [0, 1].
 	pixelKey := fmt.Sprintf("pixel_c%d_s%d_lr%g_d%g_seed%d_%s", C, *pixelSteps, *lr, *pixelDecay, *seed, *objective)
@@ -374,13 +402,12 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	}
 	report := map[string]any{
 		"model": *dir, "judge": *judgeDir, "adapter": d.Adapter,
-		"dgn_both_ge_0.9":   fmt.Sprintf("%d/%d", okDGN, C**restarts),
-		"ppgn_both_ge_0.9":  fmt.Sprintf("%d/%d", okPPGN, C**samples),
-		"pixel_both_ge_0.9": fmt.Sprintf("%d/%d", okPixel, C),
-		"ppgn_main_ge_0.9":  fmt.Sprintf("%d/%d", okPPGNMain, C**samples),
-		"ppgn_judge_ge_0.9": fmt.Sprintf("%d/%d", okPPGNJudge, C**samples),
-		"ppgn_settings": map[string]any{"chains": K, "eps1": *eps1, "eps2": *eps2, "eps3": *eps3, "burn": *burn, "every": *every,
-			"jitter": *ppgnJitter, "init": *ppgnInit, "refine": *refine, "refine_shifts": *refineShifts, "refine_temp": *refineTemp, "refine_step": *refineStep, "refine_unshifted": *refineUnshifted, "class_step_max": *classStepMax, "seed": *seed},
+		"dgn_both_ge_0.9":    fmt.Sprintf("%d/%d", okDGN, C**restarts),
+		"ppgn_both_ge_0.9":   fmt.Sprintf("%d/%d", okPPGN, C**samples),
+		"pixel_both_ge_0.9":  fmt.Sprintf("%d/%d", okPixel, C),
+		"ppgn_main_ge_0.9":   fmt.Sprintf("%d/%d", okPPGNMain, C**samples),
+		"ppgn_judge_ge_0.9":  fmt.Sprintf("%d/%d", okPPGNJudge, C**samples),
+		"ppgn_settings":      ppgnSettings,
 		"mean_dgn_pair_dist": mean(allDGN), "mean_ppgn_pair_dist": mean(allPPGN),
 		"min_diversity_ratio": minOf(ratios), "mean_diversity_ratio": mean(ratios),
 		"dgn_seconds": dgnTime.Seconds(), "ppgn_seconds": ppgnTime.Seconds(),
@@ -538,9 +565,15 @@ func cached(dir, modelDir, key string, render func() ([]float32, error)) ([]floa
 // weightsStamp identifies the weights in modelDir and modelDir/generator by
 // their files' sizes and modification times.
 func weightsStamp(modelDir string) (string, error) {
+	return filesStamp(modelDir, "*.bin", "generator/*.bin")
+}
+
+// filesStamp identifies the files matching patterns (relative to dir) by
+// their names, sizes and modification times.
+func filesStamp(dir string, patterns ...string) (string, error) {
 	h := fnv.New64a()
-	for _, pat := range []string{"*.bin", "generator/*.bin"} {
-		files, err := filepath.Glob(filepath.Join(modelDir, pat))
+	for _, pat := range patterns {
+		files, err := filepath.Glob(filepath.Join(dir, pat))
 		if err != nil {
 			return "", err
 		}
