@@ -238,9 +238,9 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		return err
 	}
 	ppgnSamples := make([][]float32, C) // per class, samples one after another
+	perClass := len(flat) / C
 	for c := range C {
-		n := len(flat) / C
-		ppgnSamples[c] = flat[c*n : (c+1)*n]
+		ppgnSamples[c] = flat[c*perClass : (c+1)*perClass]
 	}
 	ppgnTime := time.Since(t1)
 	// Pixel AM: DGN-AM with the identity generator, pixels clipped to [0, 1].
@@ -285,7 +285,11 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 			pj, err := prob(judge.p, imgs, c)
 			return pm, pj, err
 		}
-		recon, err := models.NewSession(gen.G, "gpu", d, []*models.Node{gen.G.Nodes[len(gen.G.Nodes)-1]}, false)
+		gOut, err := gen.G.Node(gen.G.Model.Output.Name)
+		if err != nil {
+			return err
+		}
+		recon, err := models.NewSession(gen.G, "gpu", d, []*models.Node{gOut}, false)
 		if err != nil {
 			return err
 		}
