@@ -87,20 +87,12 @@ func (g *GPUBackend) Sync(ctx context.Context) error { return g.D.Sync(ctx) }
 // Seq implements Backend.
 func (g *GPUBackend) Seq(ops ...gpu.Op) gpu.Op { return gpu.Seq(ops) }
 
-// copyAt is a copy into part of a buffer.
-type copyAt struct {
-	dst, src *gpu.Buffer
-	off      int
-}
-
-func (c copyAt) Record(r *gpu.Recorder) { r.Copy(c.src, 0, c.dst, c.off, c.src.Len) }
-
 // CopyAt implements Backend.
 func (g *GPUBackend) CopyAt(dst *gpu.Buffer, off int, src *gpu.Buffer) (gpu.Op, error) {
 	if off < 0 || off+src.Len > dst.Len {
 		return nil, fmt.Errorf("am: copy of %d floats at %d into %d", src.Len, off, dst.Len)
 	}
-	return copyAt{dst, src, off}, nil
+	return gpu.CopyRangeOp{Dst: dst, DstOff: off, Src: src, N: src.Len}, nil
 }
 
 // keep registers what a launcher made for Release.

@@ -224,3 +224,15 @@ type CopyOp struct{ Dst, Src *Buffer }
 
 // Record implements Op.
 func (c CopyOp) Record(r *Recorder) { r.Copy(c.Src, 0, c.Dst, 0, c.Src.Len) }
+
+// CopyRangeOp is an Op copying N floats of Src from SrcOff into Dst at
+// DstOff (the same caveat as CopyOp).
+type CopyRangeOp struct {
+	Dst            *Buffer
+	DstOff, SrcOff int
+	Src            *Buffer
+	N              int
+}
+
+// Record implements Op.
+func (c CopyRangeOp) Record(r *Recorder) { r.Copy(c.Src, c.SrcOff, c.Dst, c.DstOff, c.N) }

@@ -118,29 +118,14 @@ func Classifier(ctx context.Context, d *gpu.Device, c Config) (*models.Model, er
 	if c.Epochs < 1 {
 		return nil, fmt.Errorf("train: epochs %d, want ≥ 1", c.Epochs)
 	}
-	m, err := arch(c.Name).Init(c.Seed)
-	if err != nil {
-		return nil, err
-	}
-	p, err := models.Lower(m)
-	if err != nil {
-		return nil, err
-	}
-	logits, err := p.Logits()
-	if err != nil {
-		return nil, err
-	}
 	be := models.NewGPU(d)
 	defer be.Release()
-	g, err := models.BuildGrads[*gpu.Buffer, gpu.Op](be, p, c.Batch, []*models.Node{logits}, models.Grads{Params: true})
+	t, err := trainable(be, arch(c.Name), c.Seed, c.Batch, "logits", models.Grads{Params: true}, gpu.AdamDefaults(c.LR))
 	if err != nil {
 		return nil, err
 	}
-	xent, err := models.NewCrossEntropy(be, g, logits)
-	if err != nil {
-		return nil, err
-	}
-	adam, err := models.NewAdam(be, g.Params, gpu.AdamDefaults(c.LR))
+	m, g, adam := t.m, t.g, t.adam
+	xent, err := models.NewCrossEntropy(be, g, t.out)
 	if err != nil {
 		return nil, err
 	}

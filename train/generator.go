@@ -95,6 +95,9 @@ type GenConfig struct {
 	// FeatureWeight its weight (0: pixel loss only).
 	Feature       string
 	FeatureWeight float64
+	// Adversarial is the weight of the generator's GAN term (0: none):
+	// a discriminator trained beside G, see DiscriminatorNet.
+	Adversarial float64
 	// Noise is the DAE's corruption: h + N(0, (Noise·std_u)²) per unit.
 	Noise    float64
 	LogEvery int // default 200
@@ -138,7 +141,7 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 	D := len(codes) / len(idx)
 	be := models.NewGPU(d)
 	defer be.Release()
-	t, err := trainable(be, GeneratorNet(D), c, "image")
+	t, err := trainable(be, GeneratorNet(D), c.Seed, c.Batch, "image", models.Grads{Params: true}, gpu.AdamDefaults(c.LR))
 	if err != nil {
 		return nil, err
 	}
@@ -165,13 +168,21 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 		}
 		loss = append(loss, f)
 	}
+	var adv *adversary
+	if c.Adversarial > 0 {
+		adv, err = newAdversary(be, &own, DiscriminatorNet(s.H, s.W), c.Seed^0x646973, B, c.LR, c.Adversarial, img, seed)
+		if err != nil {
+			return nil, err
+		}
+		loss = append(loss, adv.Op)
+	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x67656e))
 	hb := make([]float32, B*D)
 	xb := make([]float32, B*P)
 	pick := make([]int, B)
 	start := time.Now()
-	fmt.Fprintf(c.Log, "generator: %d codes of %d units, batch %d, %d steps, feature %q × %g, adapter %s\n",
-		len(idx), D, B, c.Steps, c.Feature, c.FeatureWeight, d.Adapter)
+	fmt.Fprintf(c.Log, "generator: %d codes of %d units, batch %d, %d steps, feature %q × %g, adversarial × %g, adapter %s\n",
+		len(idx), D, B, c.Steps, c.Feature, c.FeatureWeight, c.Adversarial, d.Adapter)
 	for step := 1; step <= c.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -198,6 +209,23 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 		if step == 1 {
 			ops = append([]gpu.Op{adam.Reset()}, ops...)
 		}
+		if adv != nil {
+			if err := adv.Input().WriteAt(0, xb); err != nil {
+				return nil, err
+			}
+			if err := adv.adam.SetLR(c.lrAt(step)); err != nil {
+				return nil, err
+			}
+			dupd, err := adv.adam.Step(step)
+			if err != nil {
+				return nil, err
+			}
+			// D's update after the loss (which leaves its gradients), before G's backward pass.
+			ops = slices.Insert(ops, len(ops)-2, dupd)
+			if step == 1 {
+				ops = append([]gpu.Op{adv.adam.Reset()}, ops...)
+			}
+		}
 		if err := d.Run(ops...); err != nil {
 			return nil, fmt.Errorf("train: generator step %d: %w", step, err)
 		}
@@ -206,7 +234,16 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(c.Log, "generator step %d lr %.2g: pixel mse %.5f (%s)\n", step, c.lrAt(step), mse(got, xb), time.Since(start).Round(time.Second))
+			var judged string
+			if adv != nil {
+				probs, err := d.Read(ctx, adv.judge.Probs)
+				if err != nil {
+					return nil, err
+				}
+				r, f := realFake(probs)
+				judged = fmt.Sprintf(", discriminator p(real) %.3f on real, %.3f on drawn", r, f)
+			}
+			fmt.Fprintf(c.Log, "generator step %d lr %.2g: pixel mse %.5f%s (%s)\n", step, c.lrAt(step), mse(got, xb), judged, time.Since(start).Round(time.Second))
 		}
 	}
 	if err := models.ReadParams(ctx, d, g.Params); err != nil {
@@ -274,7 +311,7 @@ func DAE(ctx context.Context, d *gpu.Device, codes []float32, st models.CodeStat
 	N := len(codes) / D
 	be := models.NewGPU(d)
 	defer be.Release()
-	t, err := trainable(be, DAENet(D), c, "dec")
+	t, err := trainable(be, DAENet(D), c.Seed, c.Batch, "dec", models.Grads{Params: true}, gpu.AdamDefaults(c.LR))
 	if err != nil {
 		return nil, err
 	}
@@ -398,12 +435,12 @@ type trainee struct {
 	adam *models.Adam
 }
 
-// trainable initialises net from c.Seed and lays it out on be for training
-// with parameter gradients from the node named out, and Adam at c.LR: the
-// setup the generator and the DAE share.
-func trainable(be *models.GPU, net *models.Net, c GenConfig, out string) (trainee, error) {
+// trainable initialises net from seed and lays it out on be for batch
+// inputs, with the gradients want from the node named out and Adam with
+// cfg: the setup every network trained here shares.
+func trainable(be *models.GPU, net *models.Net, seed uint64, batch int, out string, want models.Grads, cfg gpu.AdamConfig) (trainee, error) {
 	var t trainee
-	m, err := net.Init(c.Seed)
+	m, err := net.Init(seed)
 	if err != nil {
 		return t, err
 	}
@@ -415,11 +452,11 @@ func trainable(be *models.GPU, net *models.Net, c GenConfig, out string) (traine
 	if err != nil {
 		return t, err
 	}
-	g, err := models.BuildGrads[*gpu.Buffer, gpu.Op](be, p, c.Batch, []*models.Node{n}, models.Grads{Params: true})
+	g, err := models.BuildGrads[*gpu.Buffer, gpu.Op](be, p, batch, []*models.Node{n}, want)
 	if err != nil {
 		return t, err
 	}
-	adam, err := models.NewAdam(be, g.Params, gpu.AdamDefaults(c.LR))
+	adam, err := models.NewAdam(be, g.Params, cfg)
 	if err != nil {
 		return t, err
 	}

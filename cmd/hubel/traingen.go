@@ -28,6 +28,7 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	code := fs.String("code", "fc1", "the classifier layer whose activations are the codes")
 	feature := fs.String("feature", "conv2", "classifier layer of the generator's feature loss")
 	featureW := fs.Float64("feature-weight", 1, "weight of the feature loss (0: pixels only)")
+	adversarial := fs.Float64("adversarial", 0, "weight of the generator's adversarial (GAN) term, with a discriminator trained beside it (0: none)")
 	images := fs.Int("images", 20000, "training images whose codes are used")
 	seed := fs.Uint64("seed", 1, "seed of the initial weights and the batches")
 	genSteps := fs.Int("gen-steps", 600, "generator steps")
@@ -40,6 +41,9 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	}
 	if *dir == "" {
 		return fmt.Errorf("-model DIR is required")
+	}
+	if *adversarial < 0 {
+		return fmt.Errorf("-adversarial %g: want ≥ 0", *adversarial)
 	}
 	if *genSteps < 1 || *daeSteps < 1 || *images < 1 || *batch < 1 {
 		return fmt.Errorf("-gen-steps, -dae-steps, -images and -batch must be positive")
@@ -73,7 +77,7 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 		return err
 	}
 	st.Command = command
-	cfg := train.GenConfig{Seed: *seed, Steps: *genSteps, Batch: *batch, LR: *lr, Feature: *feature, FeatureWeight: *featureW, Log: os.Stderr}
+	cfg := train.GenConfig{Seed: *seed, Steps: *genSteps, Batch: *batch, LR: *lr, Feature: *feature, FeatureWeight: *featureW, Adversarial: *adversarial, Log: os.Stderr}
 	g, err := train.Generator(ctx, d, p, &ds.Train, idx, codes, cfg)
 	if err != nil {
 		return err
