@@ -39,3 +39,21 @@ func TestRenderWithoutGenerator(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainGeneratorErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-dataset", "fashion"}, "-model DIR is required"},
+		{[]string{"-model", t.TempDir(), "-adversarial", "-1"}, "-adversarial -1: want ≥ 0"},
+		{[]string{"-model", t.TempDir(), "-gen-steps", "0"}, "must be positive"},
+		{[]string{"-model", t.TempDir()}, "model.json"},
+	}
+	for _, c := range cases {
+		_, stderr, code := hubel(append([]string{"train-generator"}, c.args...)...)
+		if code != 1 || !strings.Contains(stderr, c.want) || !strings.HasPrefix(stderr, "hubel train-generator: ") {
+			t.Errorf("%v: status %d, stderr %q; want status 1 and an error mentioning %q", c.args, code, stderr, c.want)
+		}
+	}
+}

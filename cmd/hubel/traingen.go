@@ -99,7 +99,7 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 			what, *code, len(idx), ds.Name, *seed, took.Round(time.Second), d.Adapter)
 	}
 	if err := train.WriteNet(filepath.Join(*dir, "generator"), g, command,
-		notes("DGN-AM's generator G (code → image; pixel + feature loss on "+*feature+")", genTime),
+		notes("DGN-AM's generator G (code → image; "+genLoss(*feature, *featureW, *adversarial)+")", genTime),
 		map[string][]byte{"code.json": append(raw, '\n')}); err != nil {
 		return err
 	}
@@ -111,6 +111,18 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(map[string]any{"generator_seconds": genTime.Seconds(), "dae_seconds": daeTime.Seconds(), "adapter": d.Adapter})
+}
+
+// genLoss names the generator's loss terms for its TRAINING.md.
+func genLoss(feature string, featureW, adversarial float64) string {
+	s := "pixel loss"
+	if featureW > 0 {
+		s += fmt.Sprintf(" + %g × feature loss on %s", featureW, feature)
+	}
+	if adversarial > 0 {
+		s += fmt.Sprintf(" + %g × adversarial loss against a discriminator trained beside it", adversarial)
+	}
+	return s
 }
 
 // setDescriptorFields sets top-level fields of a hubel.json, keeping the
