@@ -1,7 +1,9 @@
 // Package train trains hubel's bundled classifiers on MNIST and
 // Fashion-MNIST with the GPU engine, evaluates them, and finds the dataset
-// examples that excite each unit most. The datasets are read from their
-// idx files with the standard library.
+// examples that excite each unit most; it also trains what DGN-AM and PPGN
+// add to a classifier: the generator (optionally against a discriminator)
+// and the denoising autoencoder on its codes. The datasets are read from
+// their idx files with the standard library.
 package train
 
 import (
