@@ -134,8 +134,10 @@ func (c *GenConfig) lrAt(step int) float64 {
 // Generator trains G to invert classifier clf: from the codes of images
 // idx of s (codes, as Codes returns them) back to the images, with the
 // loss (per image) mean((G(h) − x)²) + FeatureWeight·mean((F(G(h)) −
-// F(x))²), F the classifier's Feature layer. Batches are drawn with a PCG
-// seeded with c.Seed; the initial weights come from the same seed.
+// F(x))²), F the classifier's Feature layer, + Adversarial·(−log
+// D_real(G(h))) when Adversarial > 0, D a discriminator trained beside G
+// (see newAdversary). Batches are drawn with a PCG seeded with c.Seed; the
+// initial weights come from the same seed.
 func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, idx []int, codes []float32, c GenConfig) (*models.Model, error) {
 	c.defaults()
 	D := len(codes) / len(idx)
@@ -205,10 +207,7 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 		if err != nil {
 			return nil, err
 		}
-		ops := []gpu.Op{gpu.Seq(g.Forward), loss, gpu.Seq(g.Backward), upd}
-		if step == 1 {
-			ops = append([]gpu.Op{adam.Reset()}, ops...)
-		}
+		ops := []gpu.Op{gpu.Seq(g.Forward), loss}
 		if adv != nil {
 			if err := adv.Input().WriteAt(0, xb); err != nil {
 				return nil, err
@@ -220,11 +219,15 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 			if err != nil {
 				return nil, err
 			}
-			// D's update after the loss (which leaves its gradients), before G's backward pass.
-			ops = slices.Insert(ops, len(ops)-2, dupd)
+			// D's step uses the gradients the loss left; G's seed is already taken.
+			ops = append(ops, dupd)
 			if step == 1 {
 				ops = append([]gpu.Op{adv.adam.Reset()}, ops...)
 			}
+		}
+		ops = append(ops, gpu.Seq(g.Backward), upd)
+		if step == 1 {
+			ops = append([]gpu.Op{adam.Reset()}, ops...)
 		}
 		if err := d.Run(ops...); err != nil {
 			return nil, fmt.Errorf("train: generator step %d: %w", step, err)
