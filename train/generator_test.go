@@ -111,11 +111,13 @@ func TestCodes(t *testing.T) {
 	}
 }
 
-// TestGeneratorAndDAELearn trains a generator and a DAE for a few steps:
-// the generator's reconstructions of held-out codes get closer to their
-// images, and the DAE's reconstructions of corrupted codes get closer to
-// the clean ones than the corrupted codes are (all measured on the CPU
-// backend).
+// TestGeneratorAndDAELearn trains a generator, without and with the
+// adversarial term, and a DAE for a few steps: the generator's
+// reconstructions of held-out codes get closer to their images, the
+// discriminator trained in the same loop tells the batch's real images from
+// G's drawings (its logged p(real) is higher on the real ones), and the
+// DAE's reconstructions of corrupted codes get closer to the clean ones
+// than the corrupted codes are (all measured on the CPU backend).
 func TestGeneratorAndDAELearn(t *testing.T) {
 	d, ds, p := genSetup(t)
 	ctx := context.Background()
@@ -124,15 +126,6 @@ func TestGeneratorAndDAELearn(t *testing.T) {
 		idx[i] = i
 	}
 	codes, st, err := Codes(ctx, d, p, "fc1", &ds.Train, idx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := GenConfig{Seed: 3, Steps: 40, Batch: 16, LR: 3e-3, Feature: "conv1", FeatureWeight: 1}
-	g, err := Generator(ctx, d, p, &ds.Train, idx[:448], codes[:448*16], cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g0, err := GeneratorNet(16).Init(cfg.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,13 +139,40 @@ func TestGeneratorAndDAELearn(t *testing.T) {
 		}
 		return mse(cpuForward(t, q, "image", held, 16), x)
 	}
-	before, after := lossOf(g0), lossOf(g)
-	t.Logf("generator: held-out pixel mse %.4f -> %.4f after %d steps", before, after, cfg.Steps)
-	if !(after < 0.8*before) {
-		t.Errorf("generator: held-out pixel mse %.4f -> %.4f, want a drop of 20%%", before, after)
+	for _, adversarial := range []float64{0, 1e-3} {
+		var log strings.Builder
+		cfg := GenConfig{Seed: 3, Steps: 40, Batch: 16, LR: 3e-3, Feature: "conv1", FeatureWeight: 1, Adversarial: adversarial, LogEvery: 40, Log: &log}
+		g, err := Generator(ctx, d, p, &ds.Train, idx[:448], codes[:448*16], cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g0, err := GeneratorNet(16).Init(cfg.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, after := lossOf(g0), lossOf(g)
+		t.Logf("generator, adversarial × %g: held-out pixel mse %.4f -> %.4f after %d steps", adversarial, before, after, cfg.Steps)
+		if !(after < 0.8*before) {
+			t.Errorf("generator, adversarial × %g: held-out pixel mse %.4f -> %.4f, want a drop of 20%%", adversarial, before, after)
+		}
+		if adversarial == 0 {
+			continue
+		}
+		var real, drawn float64
+		i := strings.Index(log.String(), "p(real)")
+		if i < 0 {
+			t.Fatalf("no discriminator in the log %q", log.String())
+		}
+		if _, err := fmt.Sscanf(log.String()[i:], "p(real) %g on real, %g on drawn", &real, &drawn); err != nil {
+			t.Fatalf("log %q: %v", log.String(), err)
+		}
+		t.Logf("discriminator p(real) %.3f on real, %.3f on drawn", real, drawn)
+		if !(real > drawn+0.1) {
+			t.Errorf("discriminator p(real) %.3f on real images, %.3f on G's: want it to tell them apart", real, drawn)
+		}
 	}
 
-	cfg = GenConfig{Seed: 4, Steps: 600, Batch: 32, LR: 1e-2, Noise: 1}
+	cfg := GenConfig{Seed: 4, Steps: 600, Batch: 32, LR: 1e-2, Noise: 1}
 	r, err := DAE(ctx, d, codes[:448*16], st, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -170,54 +190,5 @@ func TestGeneratorAndDAELearn(t *testing.T) {
 	t.Logf("dae: held-out corrupted mse %.4f, reconstruction mse %.4f", mse(noisy, held), mse(rec, held))
 	if !(mse(rec, held) < 0.8*mse(noisy, held)) {
 		t.Errorf("dae: reconstruction mse %.4f is not below the corrupted input's %.4f", mse(rec, held), mse(noisy, held))
-	}
-}
-
-// TestGeneratorAdversarial trains G with the adversarial term on: G still
-// learns (held-out pixel MSE, on the CPU backend, drops by a fifth), and the
-// discriminator, trained in the same loop, tells the batch's real images
-// from G's drawings (its logged p(real) is higher on the real ones).
-func TestGeneratorAdversarial(t *testing.T) {
-	d, ds, p := genSetup(t)
-	ctx := context.Background()
-	idx := make([]int, 512)
-	for i := range idx {
-		idx[i] = i
-	}
-	codes, _, err := Codes(ctx, d, p, "fc1", &ds.Train, idx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log strings.Builder
-	cfg := GenConfig{Seed: 3, Steps: 40, Batch: 16, LR: 3e-3, Feature: "conv1", FeatureWeight: 1, Adversarial: 1e-3, LogEvery: 40, Log: &log}
-	g, err := Generator(ctx, d, p, &ds.Train, idx[:448], codes[:448*16], cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g0, err := GeneratorNet(16).Init(cfg.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := make([]float32, 64*784)
-	ds.Train.Batch(idx[448:], x)
-	lossOf := func(m *models.Model) float64 {
-		q, err := models.Lower(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return mse(cpuForward(t, q, "image", codes[448*16:], 16), x)
-	}
-	before, after := lossOf(g0), lossOf(g)
-	if !(after < 0.8*before) {
-		t.Errorf("held-out pixel mse %.4f -> %.4f, want a drop of 20%%", before, after)
-	}
-	var real, drawn float64
-	line := log.String()[strings.Index(log.String(), "generator step 40"):]
-	if _, err := fmt.Sscanf(line[strings.Index(line, "p(real)"):], "p(real) %g on real, %g on drawn", &real, &drawn); err != nil {
-		t.Fatalf("log %q: %v", log.String(), err)
-	}
-	t.Logf("held-out pixel mse %.4f -> %.4f; discriminator p(real) %.3f on real, %.3f on drawn", before, after, real, drawn)
-	if !(real > drawn+0.1) {
-		t.Errorf("discriminator p(real) %.3f on real images, %.3f on G's: want it to tell them apart", real, drawn)
 	}
 }
