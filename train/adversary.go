@@ -93,6 +93,10 @@ func newAdversary(be *models.GPU, own *releaser, net *models.Net, seed uint64, B
 	}
 	own.keep(acc)
 	dx := g.Grad[g.Plan.Nodes[0]]
+	// Two backward passes: G needs D's input gradient of the fooling loss,
+	// D its parameter gradients of its own. The first pass's parameter
+	// gradients are overwritten by the second's; the graph has no backward
+	// without them, and the term is off by default.
 	op := gpu.Seq{
 		gpu.CopyRangeOp{Dst: g.Input, DstOff: B * P, Src: img, N: B * P},
 		gpu.Seq(g.Forward),
