@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -67,14 +68,39 @@ func Codes(ctx context.Context, d *gpu.Device, p *models.Plan, code string, s *S
 // 3×3 convolution to 14×14×16, upsampling again and a 3×3 convolution to a
 // sigmoid image. It is small (about 1.2M multiply-adds per image) so that
 // it trains in minutes on a CPU adapter.
-func GeneratorNet(units int) *models.Net {
-	return models.NewNet("generator", units).
-		Dense("fc", 7*7*32, "relu").
-		Layer("Reshape", "reshape", map[string]any{"target_shape": []int{7, 7, 32}}).
-		Layer("UpSampling2D", "up1", map[string]any{"size": []int{2, 2}, "interpolation": "nearest"}).
-		Conv2D("conv1", 16, 3, "same", "relu").
-		Layer("UpSampling2D", "up2", map[string]any{"size": []int{2, 2}, "interpolation": "nearest"}).
-		Conv2D("image", 1, 3, "same", "sigmoid")
+func GeneratorNet(units int) *models.Net { return upsamplingGenerator(units, 32, 16, 0) }
+
+// WideGeneratorNet is a larger generator: twice the channels at 7×7 and
+// 14×14, and a 3×3 convolution of 16 channels at full resolution before
+// the image, so that it can draw detail a single convolution after the
+// last upsampling cannot (about 7.7M multiply-adds per image).
+func WideGeneratorNet(units int) *models.Net { return upsamplingGenerator(units, 64, 32, 16) }
+
+// upsamplingGenerator maps a code of width units to a 28×28×1 sigmoid
+// image: a dense layer to 7×7×c7, nearest upsampling and a 3×3
+// convolution to 14×14×c14, upsampling again, a 3×3 convolution to c28
+// channels when c28 > 0, and a 3×3 convolution to the image.
+func upsamplingGenerator(units, c7, c14, c28 int) *models.Net {
+	up := func(name string) (string, string, map[string]any) {
+		return "UpSampling2D", name, map[string]any{"size": []int{2, 2}, "interpolation": "nearest"}
+	}
+	n := models.NewNet("generator", units).
+		Dense("fc", 7*7*c7, "relu").
+		Layer("Reshape", "reshape", map[string]any{"target_shape": []int{7, 7, c7}}).
+		Layer(up("up1")).
+		Conv2D("conv1", c14, 3, "same", "relu").
+		Layer(up("up2"))
+	if c28 > 0 {
+		n = n.Conv2D("conv2", c28, 3, "same", "relu")
+	}
+	return n.Conv2D("image", 1, 3, "same", "sigmoid")
+}
+
+// GeneratorArchs are the generator architectures train-generator knows, by
+// name.
+var GeneratorArchs = map[string]func(units int) *models.Net{
+	"small": GeneratorNet,
+	"wide":  WideGeneratorNet,
 }
 
 // DAENet is the denoising autoencoder's architecture on codes of width
@@ -87,6 +113,9 @@ func DAENet(units int) *models.Net {
 
 // GenConfig is the training of a generator or a DAE.
 type GenConfig struct {
+	// Arch names the generator's architecture in GeneratorArchs (default
+	// "small"); the DAE's is DAENet.
+	Arch  string
 	Seed  uint64
 	Steps int
 	Batch int     // default 64
@@ -107,6 +136,9 @@ type GenConfig struct {
 func (c *GenConfig) defaults() {
 	if c.Batch == 0 {
 		c.Batch = 64
+	}
+	if c.Arch == "" {
+		c.Arch = "small"
 	}
 	if c.LR == 0 {
 		c.LR = 1e-3
@@ -143,7 +175,11 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 	D := len(codes) / len(idx)
 	be := models.NewGPU(d)
 	defer be.Release()
-	t, err := trainable(be, GeneratorNet(D), c.Seed, c.Batch, "image", models.Grads{Params: true}, gpu.AdamDefaults(c.LR))
+	arch, ok := GeneratorArchs[c.Arch]
+	if !ok {
+		return nil, fmt.Errorf("train: generator architecture %q: want one of %v", c.Arch, slices.Sorted(maps.Keys(GeneratorArchs)))
+	}
+	t, err := trainable(be, arch(D), c.Seed, c.Batch, "image", models.Grads{Params: true}, gpu.AdamDefaults(c.LR))
 	if err != nil {
 		return nil, err
 	}

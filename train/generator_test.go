@@ -111,8 +111,8 @@ func TestCodes(t *testing.T) {
 	}
 }
 
-// TestGeneratorAndDAELearn trains a generator, without and with the
-// adversarial term, and a DAE for a few steps: the generator's
+// TestGeneratorAndDAELearn trains a generator (the small one without and
+// with the adversarial term, and the wide one), and a DAE for a few steps: the generator's
 // reconstructions of held-out codes get closer to their images, the
 // discriminator trained in the same loop tells the batch's real images from
 // G's drawings (its logged p(real) is higher on the real ones), and the
@@ -139,21 +139,25 @@ func TestGeneratorAndDAELearn(t *testing.T) {
 		}
 		return mse(cpuForward(t, q, "image", held, 16), x)
 	}
-	for _, adversarial := range []float64{0, 1e-3} {
+	for _, tc := range []struct {
+		arch        string
+		adversarial float64
+	}{{"small", 0}, {"small", 1e-3}, {"wide", 0}} {
+		arch, adversarial := tc.arch, tc.adversarial
 		var log strings.Builder
-		cfg := GenConfig{Seed: 3, Steps: 40, Batch: 16, LR: 3e-3, Feature: "conv1", FeatureWeight: 1, Adversarial: adversarial, LogEvery: 40, Log: &log}
+		cfg := GenConfig{Arch: arch, Seed: 3, Steps: 40, Batch: 16, LR: 3e-3, Feature: "conv1", FeatureWeight: 1, Adversarial: adversarial, LogEvery: 40, Log: &log}
 		g, err := Generator(ctx, d, p, &ds.Train, idx[:448], codes[:448*16], cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g0, err := GeneratorNet(16).Init(cfg.Seed)
+		g0, err := GeneratorArchs[arch](16).Init(cfg.Seed)
 		if err != nil {
 			t.Fatal(err)
 		}
 		before, after := lossOf(g0), lossOf(g)
-		t.Logf("generator, adversarial × %g: held-out pixel mse %.4f -> %.4f after %d steps", adversarial, before, after, cfg.Steps)
+		t.Logf("generator %s, adversarial × %g: held-out pixel mse %.4f -> %.4f after %d steps", arch, adversarial, before, after, cfg.Steps)
 		if !(after < 0.8*before) {
-			t.Errorf("generator, adversarial × %g: held-out pixel mse %.4f -> %.4f, want a drop of 20%%", adversarial, before, after)
+			t.Errorf("generator %s, adversarial × %g: held-out pixel mse %.4f -> %.4f, want a drop of 20%%", arch, adversarial, before, after)
 		}
 		if adversarial == 0 {
 			continue

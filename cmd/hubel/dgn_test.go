@@ -13,6 +13,23 @@ import (
 // TestRenderWithoutGenerator asks for DGN-AM and PPGN on a model that ships
 // no generator: a clear error naming the model and the missing field.
 func TestRenderWithoutGenerator(t *testing.T) {
+	dir := plainModel(t)
+	for _, param := range []string{"dgn", "ppgn"} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"render", "-model", dir, "-param", param, "-objective", "logit:1", "-steps", "2"}, &stdout, &stderr)
+		msg := stderr.String()
+		if strings.Contains(msg, "adapter") && os.Getenv("CI") != "true" {
+			t.Skip(msg)
+		}
+		if code != 1 || !strings.Contains(msg, `plain`) || !strings.Contains(msg, `no "generator" field`) || !strings.Contains(msg, "-param "+param) {
+			t.Errorf("-param %s: exit %d, stderr %q; want exit 1 and an error naming the model and its missing \"generator\" field", param, code, msg)
+		}
+	}
+}
+
+// plainModel writes a small classifier named "plain", with no generator,
+// into a temporary folder and returns the folder.
+func plainModel(t *testing.T) string {
 	dir := t.TempDir()
 	m, err := models.NewNet("plain", 8, 8, 1).Flatten("flat").Dense("fc1", 4, "relu").Dense("logits", 3, "linear").Activation("probs", "softmax").Init(1)
 	if err != nil {
@@ -27,17 +44,7 @@ func TestRenderWithoutGenerator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, param := range []string{"dgn", "ppgn"} {
-		var stdout, stderr bytes.Buffer
-		code := run([]string{"render", "-model", dir, "-param", param, "-objective", "logit:1", "-steps", "2"}, &stdout, &stderr)
-		msg := stderr.String()
-		if strings.Contains(msg, "adapter") && os.Getenv("CI") != "true" {
-			t.Skip(msg)
-		}
-		if code != 1 || !strings.Contains(msg, `plain`) || !strings.Contains(msg, `no "generator" field`) || !strings.Contains(msg, "-param "+param) {
-			t.Errorf("-param %s: exit %d, stderr %q; want exit 1 and an error naming the model and its missing \"generator\" field", param, code, msg)
-		}
-	}
+	return dir
 }
 
 func TestTrainGeneratorErrors(t *testing.T) {
@@ -48,7 +55,9 @@ func TestTrainGeneratorErrors(t *testing.T) {
 		{[]string{"-dataset", "fashion"}, "-model DIR is required"},
 		{[]string{"-model", t.TempDir(), "-adversarial", "-1"}, "-adversarial -1: want ≥ 0"},
 		{[]string{"-model", t.TempDir(), "-gen-steps", "0"}, "must be positive"},
+		{[]string{"-model", t.TempDir(), "-gen-arch", "huge"}, `-gen-arch "huge": want one of [small wide]`},
 		{[]string{"-model", t.TempDir()}, "model.json"},
+		{[]string{"-model", plainModel(t), "-prior-only"}, "has no generator to keep"},
 	}
 	for _, c := range cases {
 		_, stderr, code := hubel(append([]string{"train-generator"}, c.args...)...)

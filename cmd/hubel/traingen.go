@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,16 +33,21 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	adversarial := fs.Float64("adversarial", 0, "weight of the generator's adversarial (GAN) term, with a discriminator trained beside it (0: none)")
 	images := fs.Int("images", 20000, "training images whose codes are used")
 	seed := fs.Uint64("seed", 1, "seed of the initial weights and the batches")
+	genArch := fs.String("gen-arch", "small", "the generator's architecture: "+strings.Join(slices.Sorted(maps.Keys(train.GeneratorArchs)), " or "))
 	genSteps := fs.Int("gen-steps", 600, "generator steps")
 	daeSteps := fs.Int("dae-steps", 2000, "autoencoder steps")
 	batch := fs.Int("batch", 32, "codes per step")
 	lr := fs.Float64("lr", 2e-3, "Adam's learning rate (halved at 1/2 and 3/4 of the steps)")
+	priorOnly := fs.Bool("prior-only", false, "train the denoising autoencoder alone and keep the generator already in -model's generator/ (to try another -noise or -dae-steps)")
 	noise := fs.Float64("noise", 0.5, "the autoencoder's corruption, in units of each code unit's std")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return fmt.Errorf("-model DIR is required")
+	}
+	if _, ok := train.GeneratorArchs[*genArch]; !ok {
+		return fmt.Errorf("-gen-arch %q: want one of %v", *genArch, slices.Sorted(maps.Keys(train.GeneratorArchs)))
 	}
 	if *adversarial < 0 {
 		return fmt.Errorf("-adversarial %g: want ≥ 0", *adversarial)
@@ -51,6 +58,11 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	m, err := models.LoadDir(*dir)
 	if err != nil {
 		return err
+	}
+	if *priorOnly {
+		if _, err := os.Stat(filepath.Join(*dir, "generator", "model.json")); err != nil {
+			return fmt.Errorf("-prior-only: %s has no generator to keep: %w", *dir, err)
+		}
 	}
 	p, err := models.Lower(m)
 	if err != nil {
@@ -77,10 +89,12 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 		return err
 	}
 	st.Command = command
-	cfg := train.GenConfig{Seed: *seed, Steps: *genSteps, Batch: *batch, LR: *lr, Feature: *feature, FeatureWeight: *featureW, Adversarial: *adversarial, Log: os.Stderr}
-	g, err := train.Generator(ctx, d, p, &ds.Train, idx, codes, cfg)
-	if err != nil {
-		return err
+	cfg := train.GenConfig{Arch: *genArch, Seed: *seed, Steps: *genSteps, Batch: *batch, LR: *lr, Feature: *feature, FeatureWeight: *featureW, Adversarial: *adversarial, Log: os.Stderr}
+	var g *models.Model
+	if !*priorOnly {
+		if g, err = train.Generator(ctx, d, p, &ds.Train, idx, codes, cfg); err != nil {
+			return err
+		}
 	}
 	genTime := time.Since(t0)
 	t1 := time.Now()
@@ -98,10 +112,12 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 		return fmt.Sprintf("%s for the classifier in `..` (codes: its layer %s, %d training images of %s), seed %d, trained in %s on %s.\n",
 			what, *code, len(idx), ds.Name, *seed, took.Round(time.Second), d.Adapter)
 	}
-	if err := train.WriteNet(filepath.Join(*dir, "generator"), g, command,
-		notes("DGN-AM's generator G (code → image; "+genLoss(*feature, *featureW, *adversarial)+")", genTime),
-		map[string][]byte{"code.json": append(raw, '\n')}); err != nil {
-		return err
+	if g != nil {
+		if err := train.WriteNet(filepath.Join(*dir, "generator"), g, command,
+			notes("DGN-AM's generator G (code → image; "+genLoss(*feature, *featureW, *adversarial)+")", genTime),
+			map[string][]byte{"code.json": append(raw, '\n')}); err != nil {
+			return err
+		}
 	}
 	if err := train.WriteNet(filepath.Join(*dir, "dae"), r, command,
 		notes(fmt.Sprintf("PPGN's prior: a denoising autoencoder on codes (noise %g·std)", *noise), daeTime), nil); err != nil {
