@@ -126,7 +126,11 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	if err := setDescriptorFields(filepath.Join(*dir, "hubel.json"), map[string]any{"generator": "generator/", "prior": "dae/"}); err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(map[string]any{"generator_seconds": genTime.Seconds(), "dae_seconds": daeTime.Seconds(), "adapter": d.Adapter})
+	report := map[string]any{"dae_seconds": daeTime.Seconds(), "adapter": d.Adapter}
+	if g != nil {
+		report["generator_seconds"] = genTime.Seconds()
+	}
+	return json.NewEncoder(stdout).Encode(report)
 }
 
 // genLoss names the generator's loss terms for its TRAINING.md.
