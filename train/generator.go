@@ -103,6 +103,15 @@ var GeneratorArchs = map[string]func(units int) *models.Net{
 	"wide":  WideGeneratorNet,
 }
 
+// GeneratorArch returns the generator architecture called name, or an
+// error that lists the known ones.
+func GeneratorArch(name string) (func(units int) *models.Net, error) {
+	if arch, ok := GeneratorArchs[name]; ok {
+		return arch, nil
+	}
+	return nil, fmt.Errorf("%q: want one of %v", name, slices.Sorted(maps.Keys(GeneratorArchs)))
+}
+
 // DAENet is the denoising autoencoder's architecture on codes of width
 // units: one hidden layer of 2·units ReLUs, a linear reconstruction.
 func DAENet(units int) *models.Net {
@@ -175,9 +184,9 @@ func Generator(ctx context.Context, d *gpu.Device, clf *models.Plan, s *Split, i
 	D := len(codes) / len(idx)
 	be := models.NewGPU(d)
 	defer be.Release()
-	arch, ok := GeneratorArchs[c.Arch]
-	if !ok {
-		return nil, fmt.Errorf("train: generator architecture %q: want one of %v", c.Arch, slices.Sorted(maps.Keys(GeneratorArchs)))
+	arch, err := GeneratorArch(c.Arch)
+	if err != nil {
+		return nil, fmt.Errorf("train: generator architecture %w", err)
 	}
 	t, err := trainable(be, arch(D), c.Seed, c.Batch, "image", models.Grads{Params: true}, gpu.AdamDefaults(c.LR))
 	if err != nil {

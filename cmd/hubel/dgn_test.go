@@ -58,6 +58,7 @@ func TestTrainGeneratorErrors(t *testing.T) {
 		{[]string{"-model", t.TempDir(), "-gen-arch", "huge"}, `-gen-arch "huge": want one of [small wide]`},
 		{[]string{"-model", t.TempDir()}, "model.json"},
 		{[]string{"-model", plainModel(t), "-prior-only"}, "has no generator to keep"},
+		{[]string{"-model", t.TempDir(), "-prior-only", "-adversarial", "0.01", "-gen-steps", "9"}, "-prior-only keeps the generator, so -adversarial, -gen-steps would have no effect"},
 	}
 	for _, c := range cases {
 		_, stderr, code := hubel(append([]string{"train-generator"}, c.args...)...)

@@ -46,8 +46,21 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	if *dir == "" {
 		return fmt.Errorf("-model DIR is required")
 	}
-	if _, ok := train.GeneratorArchs[*genArch]; !ok {
-		return fmt.Errorf("-gen-arch %q: want one of %v", *genArch, slices.Sorted(maps.Keys(train.GeneratorArchs)))
+	if _, err := train.GeneratorArch(*genArch); err != nil {
+		return fmt.Errorf("-gen-arch %w", err)
+	}
+	if *priorOnly {
+		// The generator's settings would be silently ignored.
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "gen-arch", "gen-steps", "feature", "feature-weight", "adversarial":
+				set = append(set, "-"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return fmt.Errorf("-prior-only keeps the generator, so %s would have no effect", strings.Join(set, ", "))
+		}
 	}
 	if *adversarial < 0 {
 		return fmt.Errorf("-adversarial %g: want ≥ 0", *adversarial)
