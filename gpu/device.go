@@ -46,6 +46,11 @@ type Options struct {
 	// Retune makes Pick measure every family on first use even where a
 	// preset (Presets) or a kept pick exists, and keep the new pick.
 	Retune bool
+	// Kernels pins the variant of tuned families (family → variant, as
+	// ParseKernels reads them): Pick returns these without trials, presets
+	// or kept picks. A run that must reproduce another pins its picks
+	// (kernels.go).
+	Kernels map[string]string
 	// TimeCompiles (diagnostics) waits for the GPU after each pipeline is
 	// made and records how long it took (CompileTimes). In the browser the
 	// compilation runs in the GPU process and would otherwise be hidden in
@@ -73,7 +78,7 @@ type Device struct {
 
 	tuneMu   sync.Mutex
 	tuning   map[string][]Measurement
-	pickedBy map[string]string // family → "preset", "kept" or "measured"
+	pickedBy map[string]string // family → "pinned", "preset", "kept" or "measured"
 	picks    PickCache
 	retune   bool
 
@@ -185,6 +190,9 @@ func (d *Device) Variants() map[string]string {
 }
 
 func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter, opts Options) (*Device, error) {
+	if err := checkKernels(opts.Kernels); err != nil {
+		return nil, err
+	}
 	limits := ad.Limits()
 	dev, err := ad.RequestDevice(&wgpu.DeviceDescriptor{
 		Label:          "hubel",
@@ -207,6 +215,9 @@ func newDevice(inst *wgpu.Instance, ad *wgpu.Adapter, opts Options) (*Device, er
 		retune:   opts.Retune,
 
 		timeCompiles: opts.TimeCompiles,
+	}
+	for fam, v := range opts.Kernels {
+		d.variants[fam], d.pickedBy[fam] = v, "pinned"
 	}
 	return d, nil
 }

@@ -83,13 +83,17 @@ func cmdBench(args []string, stdout io.Writer) error {
 		med := rates[len(rates)/2]
 		results = append(results, result{b, med, med * float64(b)})
 	}
+	kernels, err := kernelsOf(l.dev)
+	if err != nil {
+		return err
+	}
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(map[string]any{"adapter": l.dev.Adapter, "size": *size, "results": results})
+		return json.NewEncoder(stdout).Encode(map[string]any{"adapter": l.dev.Adapter, "kernels": kernels, "size": *size, "results": results})
 	}
 	fmt.Fprintf(stdout, "full AM step, %s, %d px, FFT + Lucid transforms, channel objective on %s\n", l.model.Name, *size, *layer)
 	for _, r := range results {
 		fmt.Fprintf(stdout, "batch %2d: %7.3f steps/s  %7.3f images/s\n", r.Batch, r.StepsPerSec, r.ImagesPerSec)
 	}
-	fmt.Fprintf(stdout, "adapter: %s\n", l.dev.Adapter)
+	fmt.Fprintf(stdout, "adapter: %s\nkernels: %s\n", l.dev.Adapter, kernels)
 	return nil
 }

@@ -60,6 +60,8 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	out := fs.String("png", "", "write the comparison PNG here: per class (columns) pixel AM, two DGN-AM restarts, three PPGN samples and, with -dataset, a real test image and G's reconstruction of it from its code")
 	dataset := fs.String("dataset", "", "mnist or fashion: also measure the same on real test images (the first 10 of each class per group, 20 groups) and on G's reconstructions of them from their codes, as the references")
 	cache := fs.String("cache", "", "folder keeping DGN-AM's and pixel AM's images and PPGN's samples between runs (for sweeps over PPGN's settings, or another judge on the same images): reused when their settings and the weights match")
+	var df deviceFlags
+	df.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,7 +101,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := gpu.Open(gpu.Options{})
+	d, err := df.open()
 	if err != nil {
 		return err
 	}
@@ -404,8 +406,12 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	kernels, err := kernelsOf(d)
+	if err != nil {
+		return err
+	}
 	report := map[string]any{
-		"model": *dir, "judge": *judgeDir, "adapter": d.Adapter,
+		"model": *dir, "judge": *judgeDir, "adapter": d.Adapter, "kernels": kernels,
 		"dgn_both_ge_0.9":    fmt.Sprintf("%d/%d", okDGN, C**restarts),
 		"ppgn_both_ge_0.9":   fmt.Sprintf("%d/%d", okPPGN, C**samples),
 		"pixel_both_ge_0.9":  fmt.Sprintf("%d/%d", okPixel, C),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,12 +21,14 @@ import (
 // modelFlags are the flags every model command shares.
 type modelFlags struct {
 	dir, rng, backend string
+	device            deviceFlags
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.dir, "model", "", "model folder (model.json + shards)")
 	fs.StringVar(&m.rng, "range", "", "input range lo,hi of the model (default: its descriptor's, MobileNet -1,1)")
 	fs.StringVar(&m.backend, "backend", "gpu", "gpu or cpu")
+	m.device.register(fs)
 }
 
 // loaded is a model ready to run.
@@ -35,6 +38,7 @@ type loaded struct {
 	desc   *models.Descriptor
 	lo, hi float64
 	dev    *gpu.Device
+	device *deviceFlags // how open opens dev
 }
 
 // load loads the model and, for the gpu backend, opens the device.
@@ -67,7 +71,7 @@ func (m *modelFlags) loadModel() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{model: mod, plan: plan, desc: desc, lo: desc.Input.Range[0], hi: desc.Input.Range[1]}
+	l := &loaded{model: mod, plan: plan, desc: desc, lo: desc.Input.Range[0], hi: desc.Input.Range[1], device: &m.device}
 	if m.rng != "" {
 		parts := strings.Split(m.rng, ",")
 		var err1, err2 error
@@ -84,10 +88,10 @@ func (m *modelFlags) loadModel() (*loaded, error) {
 
 // open opens the GPU device.
 func (l *loaded) open() (err error) {
-	if l.dev, err = gpu.Open(gpu.Options{}); err != nil {
+	if l.dev, err = l.device.open(); errors.Is(err, gpu.ErrNoAdapter) {
 		return fmt.Errorf("%w (or use -backend cpu)", err)
 	}
-	return nil
+	return err
 }
 
 func (l *loaded) close() {

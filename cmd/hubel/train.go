@@ -32,6 +32,8 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	title := fs.String("title", "", "title for the descriptor")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many steps (smoke tests)")
 	topk := fs.Bool("topk", false, "also write the dataset examples of every visualised unit (see hubel topk)")
+	var df deviceFlags
+	df.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := gpu.Open(gpu.Options{})
+	d, err := df.open()
 	if err != nil {
 		return err
 	}
@@ -73,11 +75,15 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	kernels, err := kernelsOf(d)
+	if err != nil {
+		return err
+	}
 	command := "hubel train " + strings.Join(args, " ")
 	notes := fmt.Sprintf("Architecture `%s`, seed %d, %d epochs of Adam (lr %g, ×%g per epoch), batch %d, on %s.\n\n"+
-		"Trained in %s on %s (one command buffer per step).\n\nTest accuracy (10,000 images): %.4f\n\n"+
+		"Trained in %s on %s (one command buffer per step), %s.\n\nTest accuracy (10,000 images): %.4f\n\n"+
 		"Check it with:\n\n    hubel eval -model %s -dataset %s -json\n",
-		*arch, *seed, *epochs, *lr, *decay, *batch, ds.Name, took.Round(time.Second), d.Adapter, acc, *out, ds.Name)
+		*arch, *seed, *epochs, *lr, *decay, *batch, ds.Name, took.Round(time.Second), d.Adapter, kernelsNote(kernels), acc, *out, ds.Name)
 	if err := train.Write(*out, m, desc, command, notes); err != nil {
 		return err
 	}
@@ -92,7 +98,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	return json.NewEncoder(stdout).Encode(map[string]any{"accuracy": acc, "seconds": took.Seconds(), "out": *out})
+	return json.NewEncoder(stdout).Encode(map[string]any{"accuracy": acc, "seconds": took.Seconds(), "out": *out, "adapter": d.Adapter, "kernels": kernels})
 }
 
 func baseName(dir string) string {

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubelviz/hubel/gpu"
 	"github.com/hubelviz/hubel/models"
 	"github.com/hubelviz/hubel/train"
 )
@@ -40,6 +39,8 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	lr := fs.Float64("lr", 2e-3, "Adam's learning rate (halved at 1/2 and 3/4 of the steps)")
 	priorOnly := fs.Bool("prior-only", false, "train the denoising autoencoder alone and keep the generator already in -model's generator/ (to try another -noise or -dae-steps)")
 	noise := fs.Float64("noise", 0.5, "the autoencoder's corruption, in units of each code unit's std")
+	var df deviceFlags
+	df.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := gpu.Open(gpu.Options{})
+	d, err := df.open()
 	if err != nil {
 		return err
 	}
@@ -121,9 +122,13 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	kernels, err := kernelsOf(d)
+	if err != nil {
+		return err
+	}
 	notes := func(what string, took time.Duration) string {
-		return fmt.Sprintf("%s for the classifier in `..` (codes: its layer %s, %d training images of %s), seed %d, trained in %s on %s.\n",
-			what, *code, len(idx), ds.Name, *seed, took.Round(time.Second), d.Adapter)
+		return fmt.Sprintf("%s for the classifier in `..` (codes: its layer %s, %d training images of %s), seed %d, trained in %s on %s, %s.\n",
+			what, *code, len(idx), ds.Name, *seed, took.Round(time.Second), d.Adapter, kernelsNote(kernels))
 	}
 	if g != nil {
 		if err := train.WriteNet(filepath.Join(*dir, "generator"), g, command,
@@ -139,7 +144,7 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	if err := setDescriptorFields(filepath.Join(*dir, "hubel.json"), map[string]any{"generator": "generator/", "prior": "dae/"}); err != nil {
 		return err
 	}
-	report := map[string]any{"dae_seconds": daeTime.Seconds(), "adapter": d.Adapter}
+	report := map[string]any{"dae_seconds": daeTime.Seconds(), "adapter": d.Adapter, "kernels": kernels}
 	if g != nil {
 		report["generator_seconds"] = genTime.Seconds()
 	}
