@@ -15,7 +15,7 @@ import (
 // tuner's trials take microseconds and two variants can time within noise
 // of each other: two runs of one command, with one seed, can then pick
 // differently and give different numbers (seen on an NVIDIA H200, session
-// 13, docs/gpu-h100.md). Results that must reproduce name their picks
+// 13, docs/gpu-nvidia.md). Results that must reproduce name their picks
 // (FormatKernels), and a run pins them with Options.Kernels.
 
 // TunedFamilies returns the families the tuner chooses a variant for, sorted.

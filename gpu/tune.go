@@ -132,7 +132,7 @@ func (d *Device) Tune(fam string) ([]Measurement, error) {
 		m := Measurement{Variant: v}
 		op, free, err := t.Trial(d, v)
 		if err == nil {
-			m.Time, err = d.Time(op, 1, 3)
+			m.Time, err = d.trialTime(op)
 			free()
 		}
 		m.Err = err
@@ -148,6 +148,47 @@ func (d *Device) Tune(fam string) ([]Measurement, error) {
 		return ms, fmt.Errorf("gpu: every %s variant failed on %s; first: %w", fam, d.Adapter, ms[0].Err)
 	}
 	return ms, nil
+}
+
+// trialTarget is how long one timed submission of a trial should take:
+// long enough that the submission's own cost (tens of microseconds on a
+// real GPU, more in the browser) is a small part of it.
+const trialTarget = time.Millisecond
+
+// trialReps returns how many times to record a trial per submission, given
+// the time of one submission of one: 1 where that already reaches
+// trialTarget (lavapipe's and SwiftShader's trials take milliseconds),
+// else a power of 4 up to 256. On an NVIDIA H200 a trial kernel takes a
+// few microseconds; timed one per submission, the submission's cost
+// decided the ranking, and six runs of one command picked five different
+// sets of variants (docs/gpu-nvidia.md).
+func trialReps(one time.Duration) int {
+	reps := 1
+	for reps < 256 && time.Duration(reps)*one < trialTarget {
+		reps *= 4
+	}
+	return reps
+}
+
+// trialTime is the tuner's time for op: the median of 3 submissions, each
+// recording op trialReps times (on a slow adapter the submission that sized
+// them is one of the 3).
+func (d *Device) trialTime(op Op) (time.Duration, error) {
+	one, err := d.Time(op, 1, 1)
+	if err != nil {
+		return 0, err
+	}
+	var ts []time.Duration
+	if reps := trialReps(one); reps > 1 {
+		ts, err = d.timeRounds(op, reps, 3)
+	} else {
+		ts, err = d.timeRounds(op, 1, 2)
+		ts = append(ts, one)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return median(ts), nil
 }
 
 // TuningReport describes the measurements behind each chosen variant.
