@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -69,11 +68,7 @@ func checkKernels(picks map[string]string) error {
 
 // FormatKernels writes picks as ParseKernels reads them, sorted by family.
 func FormatKernels(picks map[string]string) string {
-	fams := make([]string, 0, len(picks))
-	for f := range picks {
-		fams = append(fams, f)
-	}
-	sort.Strings(fams)
+	fams := slices.Sorted(maps.Keys(picks))
 	items := make([]string, len(fams))
 	for i, f := range fams {
 		items[i] = f + "=" + picks[f]

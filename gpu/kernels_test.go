@@ -1,6 +1,7 @@
 package gpu_test
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -125,4 +126,20 @@ func TestFilePicks(t *testing.T) {
 	if v := blocked.Get("k"); v != "" {
 		t.Errorf("Get from an unwritable path = %q, want \"\"", v)
 	}
+}
+
+// A report names the kernels a run used; -kernels hands them back to a
+// later run, which then computes the same bits.
+func ExampleParseKernels() {
+	pins, err := gpu.ParseKernels("gemm=reg8x8, conv2d=reg8x16")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(gpu.FormatKernels(pins))
+	_, err = gpu.ParseKernels("gemm=fastest")
+	fmt.Println(err)
+	// Output:
+	// conv2d=reg8x16,gemm=reg8x8
+	// gpu: kernels: gemm has no variant "fastest" (want one of naive, wg16, reg4x4, wg64reg4, reg8x8)
 }
