@@ -76,17 +76,17 @@ func FormatKernels(picks map[string]string) string {
 	return strings.Join(items, ",")
 }
 
-// Kernels returns the variant of every tuned family on d, choosing (Pick)
-// those not chosen yet, so that a report names every pick a later run
-// would need to pin, not only the families used so far.
-func (d *Device) Kernels() (map[string]string, error) {
-	out := map[string]string{}
-	for _, fam := range TunedFamilies() {
-		v, err := d.Pick(fam)
-		if err != nil {
-			return nil, err
+// Kernels returns the variant of each tuned family that d has run or was
+// pinned to: what a report names and -kernels hands back. A family the run
+// never used is absent; it cannot have changed the run's numbers.
+func (d *Device) Kernels() map[string]string {
+	out := d.Variants()
+	tunersMu.Lock()
+	defer tunersMu.Unlock()
+	for fam := range out {
+		if _, tuned := tuners[fam]; !tuned {
+			delete(out, fam) // a choice set by SetVariant alone (spectral)
 		}
-		out[fam] = v
 	}
-	return out, nil
+	return out
 }

@@ -190,23 +190,13 @@ func (d *Device) Sync(ctx context.Context) error {
 // Time runs op reps times in one command buffer (after one warm-up
 // submission) and returns the median per-op time over rounds submissions.
 func (d *Device) Time(op Op, reps, rounds int) (time.Duration, error) {
+	ctx := context.Background()
 	if err := d.Run(op); err != nil {
 		return 0, err
 	}
-	if err := d.Sync(context.Background()); err != nil {
+	if err := d.Sync(ctx); err != nil {
 		return 0, err
 	}
-	ts, err := d.timeRounds(op, reps, rounds)
-	if err != nil {
-		return 0, err
-	}
-	return median(ts), nil
-}
-
-// timeRounds submits rounds command buffers, each recording op reps times,
-// and returns each one's time per op.
-func (d *Device) timeRounds(op Op, reps, rounds int) ([]time.Duration, error) {
-	ctx := context.Background()
 	ts := make([]time.Duration, 0, rounds)
 	for range rounds {
 		r := d.NewRecorder()
@@ -215,21 +205,15 @@ func (d *Device) timeRounds(op Op, reps, rounds int) ([]time.Duration, error) {
 		}
 		t0 := time.Now()
 		if err := r.Submit(); err != nil {
-			return nil, err
+			return 0, err
 		}
 		if err := d.Sync(ctx); err != nil {
-			return nil, err
+			return 0, err
 		}
 		ts = append(ts, time.Since(t0)/time.Duration(reps))
 	}
-	return ts, nil
-}
-
-// median returns the median of ts (the upper one of an even count).
-func median(ts []time.Duration) time.Duration {
-	ts = slices.Clone(ts)
 	slices.Sort(ts)
-	return ts[len(ts)/2]
+	return ts[len(ts)/2], nil
 }
 
 // CopyOp is an Op copying all of Src into Dst (equal lengths). Beware:

@@ -171,24 +171,13 @@ func trialReps(one time.Duration) int {
 }
 
 // trialTime is the tuner's time for op: the median of 3 submissions, each
-// recording op trialReps times (on a slow adapter the submission that sized
-// them is one of the 3).
+// recording op trialReps times, sized by one submission of one.
 func (d *Device) trialTime(op Op) (time.Duration, error) {
 	one, err := d.Time(op, 1, 1)
 	if err != nil {
 		return 0, err
 	}
-	var ts []time.Duration
-	if reps := trialReps(one); reps > 1 {
-		ts, err = d.timeRounds(op, reps, 3)
-	} else {
-		ts, err = d.timeRounds(op, 1, 2)
-		ts = append(ts, one)
-	}
-	if err != nil {
-		return 0, err
-	}
-	return median(ts), nil
+	return d.Time(op, trialReps(one), 3)
 }
 
 // TuningReport describes the measurements behind each chosen variant.

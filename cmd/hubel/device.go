@@ -38,17 +38,13 @@ func (f *deviceFlags) open() (*gpu.Device, error) {
 	return gpu.Open(opts)
 }
 
-// kernelsOf returns the variant of every tuned family on d, for a report
-// ("" for the CPU backend).
-func kernelsOf(d *gpu.Device) (string, error) {
+// kernelsOf names the kernel variants d ran, for a report ("" for the CPU
+// backend).
+func kernelsOf(d *gpu.Device) string {
 	if d == nil {
-		return "", nil
+		return ""
 	}
-	k, err := d.Kernels()
-	if err != nil {
-		return "", err
-	}
-	return gpu.FormatKernels(k), nil
+	return gpu.FormatKernels(d.Kernels())
 }
 
 // kernelsNote says, for a TRAINING.md, which kernel variants ran and how to

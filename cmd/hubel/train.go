@@ -75,10 +75,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	kernels, err := kernelsOf(d)
-	if err != nil {
-		return err
-	}
+	kernels := kernelsOf(d)
 	command := "hubel train " + strings.Join(args, " ")
 	notes := fmt.Sprintf("Architecture `%s`, seed %d, %d epochs of Adam (lr %g, ×%g per epoch), batch %d, on %s.\n\n"+
 		"Trained in %s on %s (one command buffer per step), %s.\n\nTest accuracy (10,000 images): %.4f\n\n"+

@@ -122,10 +122,7 @@ func cmdTrainGenerator(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	kernels, err := kernelsOf(d)
-	if err != nil {
-		return err
-	}
+	kernels := kernelsOf(d)
 	notes := func(what string, took time.Duration) string {
 		return fmt.Sprintf("%s for the classifier in `..` (codes: its layer %s, %d training images of %s), seed %d, trained in %s on %s, %s.\n",
 			what, *code, len(idx), ds.Name, *seed, took.Round(time.Second), d.Adapter, kernelsNote(kernels))
