@@ -194,15 +194,34 @@
     $("st-model").textContent = s.model && s.model.name ? `${s.model.name} (${s.model.where})` : "—";
     $("st-model").title = $("st-model").textContent;
     const obj = s.objective;
-    $("obj-value").textContent = obj.length ? `${fmt(obj[0])} → ${fmt(obj[obj.length - 1])}` : "—";
+    // The methods view's captions give each method's value; the curves share its head.
+    $("obj-value").textContent = s.view === "methods" ? "" : obj.length ? `${fmt(obj[0])} → ${fmt(obj[obj.length - 1])}` : "—";
     const pct = s.steps ? Math.round((100 * s.step) / s.steps) : 0;
     $("progress").setAttribute("aria-valuenow", String(pct));
     if (s.hash !== lastHash) { lastHash = s.hash; syncControls(); }
     $("embed-link").href = "embed.html#" + (s.hash || "");
-    $("curve-title").textContent = s.view === "methods" ? "Objective — pixel AM" : "Objective";
+    setCurveTitle(s.view);
     updateCaptions();
   }
   let lastHash = null;
+
+  // The curve's head names what it plots: in the methods view a key of the
+  // three curves, in the display's colours (stage.ColSeries, --series0–2).
+  const seriesNames = ["pixel AM", "DGN-AM", "PPGN"];
+  let curveView;
+  function setCurveTitle(view) {
+    if (view === curveView) return;
+    curveView = view;
+    const title = $("curve-title"), methods = view === "methods";
+    title.replaceChildren(methods ? "Objective:" : "Objective", ...(methods ? seriesNames.map((name, i) => {
+      const k = document.createElement("span");
+      k.className = "key";
+      k.style.setProperty("--c", `var(--series${i})`);
+      k.textContent = name;
+      return k;
+    }) : []));
+    $("curve").setAttribute("aria-label", methods ? "Each method's objective at each step" : "The objective at each step");
+  }
 
   function updateCaptions() {
     const m = current.methods;

@@ -702,7 +702,8 @@ func (r *runner) newEngine(objs []am.Objective, cfg am.Config) (engine, error) {
 // drive steps the engines together (each step of each, in turn), their
 // images being cells first.. in order, reading back a frame every K steps
 // (K chosen so that frames come about every 200 ms) and publishing
-// progress. The page's curve is the first image's; batchIndex of batches
+// progress. The page's curve is the first image's (one per engine in the
+// methods view); batchIndex of batches
 // places the run on the progress bar.
 func (r *runner) drive(s app.State, engines []engine, first, batchIndex, batches int) error {
 	ctx := context.Background()
@@ -850,7 +851,7 @@ func (r *runner) frame(ctx context.Context, s app.State, engines []engine, first
 	}
 	if len(curves) > 0 {
 		r.curve = curves[0]
-		r.view.setCurve(curves[0], r.steps)
+		r.view.setCurves(curves, r.steps)
 	}
 	if len(engines) > 1 {
 		r.methodCurves = curves

@@ -22,8 +22,8 @@ type view struct {
 	mode     string // "", "image" or "gallery"
 	size     int
 	cells    []cell
-	curve    []float64
-	steps    int // the curve's x range
+	curves   [][]float64 // the first image's objective per step, or each method's
+	steps    int         // the curves' x range
 	progress float64
 	version  int              // bumped when the cells change in number
 	scratch  js.Value         // paintLocked's canvas of one image at its size
@@ -47,7 +47,7 @@ func (v *view) reset(mode string, size int, labels []string, chans []int) {
 	for i := 0; same && i < len(labels); i++ {
 		same = labels[i] == v.cells[i].label && (chans == nil && v.cells[i].channel == -1 || chans != nil && chans[i] == v.cells[i].channel)
 	}
-	v.mode, v.size, v.curve, v.progress = mode, size, nil, 0
+	v.mode, v.size, v.curves, v.progress = mode, size, nil, 0
 	if same {
 		// The same cells keep their images until the run's first frame
 		// replaces them (the page's preview, a restart), rather than
@@ -56,7 +56,7 @@ func (v *view) reset(mode string, size int, labels []string, chans []int) {
 			v.cells[i].done = false
 		}
 		page.WriteProgress(0)
-		page.WriteCurve(nil, 0)
+		page.WriteCurves(nil, 0)
 		return
 	}
 	v.cells = make([]cell, len(labels))
@@ -69,7 +69,7 @@ func (v *view) reset(mode string, size int, labels []string, chans []int) {
 	v.version++
 	page.WriteCells(mode, size, v.version, labels)
 	page.WriteProgress(0)
-	page.WriteCurve(nil, 0)
+	page.WriteCurves(nil, 0)
 	v.paintLocked()
 }
 
@@ -111,10 +111,10 @@ func to8(x float32) byte {
 	return byte(math.Round(float64(x) * 255))
 }
 
-func (v *view) setCurve(c []float64, steps int) {
+func (v *view) setCurves(curves [][]float64, steps int) {
 	v.mu.Lock()
-	v.curve, v.steps = append(v.curve[:0], c...), steps
-	page.WriteCurve(v.curve, steps)
+	v.curves, v.steps = curves, steps
+	page.WriteCurves(curves, steps)
 	v.mu.Unlock()
 }
 

@@ -97,6 +97,45 @@ async function pixels(page, box, file) {
   }, png.toString("base64"));
 }
 
+// curveHits checks that the display drew each curve where its values say:
+// for every step of every series, the screenshot of #curve has a pixel of
+// the series' colour within 3 px of the point the values give (one y range
+// over all series, as wasm/display's drawCurve), skipping points that a
+// series drawn later covers. Returns, per series, [points checked, found].
+async function curveHits(page, curves, colours, file) {
+  const box = await page.evaluate(() => {
+    const r = document.getElementById("curve").getBoundingClientRect();
+    return { x: r.left, y: r.top, width: r.width, height: r.height };
+  });
+  const png = await page.screenshot({ path: file, clip: box });
+  return page.evaluate(async ({ b64, curves, colours }) => {
+    const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+    const c = new OffscreenCanvas(img.width, img.height).getContext("2d");
+    c.drawImage(img, 0, 0);
+    const W = img.width, H = img.height, d = c.getImageData(0, 0, W, H).data;
+    const all = curves.flat();
+    const lo = Math.min(...all), hi = Math.max(...all) - Math.min(...all) < 1e-9 ? Math.min(...all) + 1 : Math.max(...all);
+    const steps = Math.max(...curves.map((c) => c.length)), pad = 4;
+    const at = (v, i) => [(W * i) / (steps - 1), pad + (H - 2 * pad) * (1 - (v - lo) / (hi - lo))];
+    return curves.map((cv, k) => {
+      const [r, g, b] = colours[k];
+      let checked = 0, found = 0;
+      cv.forEach((v, i) => {
+        const [x, y] = at(v, i);
+        if (x < 2 || x > W - 3) return;
+        if (curves.some((o, j) => j > k && i < o.length && Math.abs(at(o[i], i)[1] - y) < 6)) return;
+        checked++;
+        const px = Math.round(x);
+        for (let yy = Math.max(0, Math.round(y) - 3); yy <= Math.min(H - 1, Math.round(y) + 3); yy++) {
+          const o = 4 * (yy * W + px);
+          if (Math.abs(d[o] - r) + Math.abs(d[o + 1] - g) + Math.abs(d[o + 2] - b) < 90) { found++; return; }
+        }
+      });
+      return [checked, found];
+    });
+  }, { b64: png.toString("base64"), curves, colours });
+}
+
 async function cellBox(page, i = 0) {
   return page.evaluate((i) => {
     const st = document.getElementById("stage").getBoundingClientRect();
@@ -384,6 +423,8 @@ async function testDefaultMNIST(page, log) {
   ex = await examplesMatch(page, "logits", 3);
   check(ex.visible && ex.tiles === 9 && ex.bad.length === 0, "examples: the panel follows the unit (logits:3)", JSON.stringify(ex));
   await page.waitForTimeout(300);
+  const hits = await curveHits(page, [o], [[0xf5, 0xa5, 0x24]], join(artifacts, "site-mnist-logit3-curve.png"));
+  check(hits[0][0] >= 32 && hits[0][1] >= 0.9 * hits[0][0], "the curve shows the logit at each step", JSON.stringify(hits));
   await page.screenshot({ path: join(artifacts, "site-mnist-logit3.png") });
 }
 
@@ -413,6 +454,13 @@ async function testMethods(page, log) {
   const captions = await page.locator("#cells .caption b").allInnerTexts();
   check(stats.every((p) => p.std > 4) && captions.join(",") === "Pixel AM,DGN-AM,PPGN", "methods: three labelled images side by side",
     JSON.stringify({ stats, captions }));
+  // The curves: all three, each in its colour (wasm/stage ColSeries, the
+  // page's key), where its values put it.
+  const hits = await curveHits(page, [c.pixel, c.dgn, c.ppgn], [[0xf5, 0xa5, 0x24], [0x58, 0xa6, 0xff], [0xd2, 0x8c, 0xff]], join(artifacts, "site-methods-curves.png"));
+  const key = await page.locator("#curve-title .key").allInnerTexts();
+  check(hits.every(([n, f]) => n >= 2 && f >= 0.9 * n) && key.join(",") === "pixel AM,DGN-AM,PPGN",
+    "methods: the curve shows each method's objective, in the colours its key names", JSON.stringify({ hits, key }));
+  console.log(`      curve points found where the values put them (pixel, DGN-AM, PPGN): ${hits.map(([n, f]) => `${f}/${n}`).join(", ")}`);
   await page.screenshot({ path: join(artifacts, "site-methods.png") });
   // The toggle: softmax.
   await page.locator("#m-term label", { hasText: /^softmax$/ }).click();

@@ -129,8 +129,9 @@ func (g *game) Draw(screen *ebiten.Image) {
 	}
 }
 
-// drawCurve plots the objective of the first image against the step, with
-// the y range fitted to the values so far.
+// drawCurve plots the objective against the step: the first image's, or in
+// the methods view each method's in its colour, on one y range fitted to
+// the values so far (the methods share one objective).
 func (g *game) drawCurve(screen *ebiten.Image, s float32) {
 	r := g.curve
 	if r.W <= 0 || r.H <= 0 {
@@ -138,31 +139,48 @@ func (g *game) drawCurve(screen *ebiten.Image, s float32) {
 	}
 	x0, y0, w, h := float32(r.X)*s, float32(r.Y)*s, float32(r.W)*s, float32(r.H)*s
 	vector.StrokeLine(screen, x0, y0+h-0.5*s, x0+w, y0+h-0.5*s, s, stage.ColLine, false)
-	c := g.v.Curve
-	if len(c) < 2 {
-		return
+	lo, hi, steps := math.Inf(1), math.Inf(-1), max(g.v.Steps, 2)
+	for _, c := range g.v.Curves {
+		for _, v := range c {
+			if finite(v) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		steps = max(steps, len(c))
 	}
-	lo, hi := c[0], c[0]
-	for _, v := range c {
-		lo, hi = min(lo, v), max(hi, v)
+	if lo > hi {
+		return
 	}
 	if hi-lo < 1e-9 {
 		hi = lo + 1
 	}
 	pad := 4 * s
-	steps := max(len(c), g.v.Steps, 2)
-	var p vector.Path
-	for i, v := range c {
-		px := x0 + w*float32(i)/float32(steps-1)
-		py := y0 + pad + (h-2*pad)*float32(1-(v-lo)/(hi-lo))
-		if i == 0 {
-			p.MoveTo(px, py)
-		} else {
-			p.LineTo(px, py)
+	for k, c := range g.v.Curves {
+		if len(c) < 2 {
+			continue
 		}
+		var p vector.Path
+		gap := true // a NaN or an infinity breaks the line
+		for i, v := range c {
+			if !finite(v) {
+				gap = true
+				continue
+			}
+			px := x0 + w*float32(i)/float32(steps-1)
+			py := y0 + pad + (h-2*pad)*float32(1-(v-lo)/(hi-lo))
+			if gap {
+				p.MoveTo(px, py)
+				gap = false
+			} else {
+				p.LineTo(px, py)
+			}
+		}
+		col := stage.ColSeries[k%len(stage.ColSeries)]
+		vector.StrokePath(screen, &p, &vector.StrokeOptions{Width: 2 * s, LineJoin: vector.LineJoinRound}, &vector.DrawPathOptions{AntiAlias: true, ColorScale: colorScale(col)})
 	}
-	vector.StrokePath(screen, &p, &vector.StrokeOptions{Width: 2 * s, LineJoin: vector.LineJoinRound}, &vector.DrawPathOptions{AntiAlias: true, ColorScale: colorScale(stage.ColAccent)})
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func colorScale(c interface{ RGBA() (r, g, b, a uint32) }) ebiten.ColorScale {
 	var cs ebiten.ColorScale

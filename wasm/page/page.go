@@ -6,12 +6,12 @@
 // (wasm/display, display.wasm: the ebiten canvas, the curve, the progress
 // bar) starts after it, because ebiten's start-up holds the page's one
 // thread for seconds (docs/speed.md, session 7). The engine writes the view
-// (the stage's cells, their images, the objective's curve, the progress)
+// (the stage's cells, their images, the objective's curves, the progress)
 // into one JavaScript object, window.hubelView, and the display reads it
 // each frame (Read).
 //
 //	hubelView = {mode, size, version, steps, progress, curveVer,
-//	             curve: Uint8Array (float64s, little-endian),
+//	             curves: [Uint8Array (float64s, little-endian)],
 //	             cells: [{label, ver, rgba: Uint8Array | null}]}
 package page
 
@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"syscall/js"
 
 	"github.com/hubelviz/hubel/wasm/stage"
@@ -81,7 +82,7 @@ type View struct {
 	Size     int    // the images' side
 	Version  int    // bumped when the cells change
 	Cells    []Cell
-	Curve    []float64 // the first image's objective per step
+	Curves   [][]float64 // objectives per step: the first image's, or one per method (methods view)
 	CurveVer int
 	Steps    int // the curve's x range
 	Progress float64
@@ -148,16 +149,22 @@ func ImageArray(i int) js.Value {
 	return cells.Index(i).Get("rgba")
 }
 
-// WriteCurve publishes the objective's curve over a run of steps steps.
-func WriteCurve(curve []float64, steps int) {
+// WriteCurves publishes the objective's curves over a run of steps steps:
+// the first image's, or, in the methods view, one per method in the cells'
+// order (the display draws them in stage.ColSeries).
+func WriteCurves(curves [][]float64, steps int) {
 	o := viewObject()
-	b := make([]byte, 8*len(curve))
-	for i, v := range curve {
-		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+	arr := js.Global().Get("Array").New(len(curves))
+	for k, c := range curves {
+		b := make([]byte, 8*len(c))
+		for i, v := range c {
+			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+		}
+		u8 := js.Global().Get("Uint8Array").New(len(b))
+		js.CopyBytesToJS(u8, b)
+		arr.SetIndex(k, u8)
 	}
-	u8 := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(u8, b)
-	o.Set("curve", u8)
+	o.Set("curves", arr)
 	o.Set("steps", steps)
 	o.Set("curveVer", o.Get("curveVer").Int()+1)
 }
@@ -209,13 +216,21 @@ func Read(v *View) {
 	}
 	if cv := num(o.Get("curveVer")); cv != v.CurveVer {
 		v.CurveVer = cv
-		v.Curve = v.Curve[:0]
-		if u8 := o.Get("curve"); u8.Truthy() {
+		arr := o.Get("curves")
+		n := 0
+		if arr.Truthy() {
+			n = arr.Length()
+		}
+		v.Curves = slices.Grow(v.Curves[:0], n)[:n]
+		for k := range n {
+			u8 := arr.Index(k)
 			b := make([]byte, u8.Length())
 			js.CopyBytesToGo(b, u8)
+			c := v.Curves[k][:0]
 			for i := 0; i+8 <= len(b); i += 8 {
-				v.Curve = append(v.Curve, math.Float64frombits(binary.LittleEndian.Uint64(b[i:])))
+				c = append(c, math.Float64frombits(binary.LittleEndian.Uint64(b[i:])))
 			}
+			v.Curves[k] = c
 		}
 	}
 }

@@ -20,7 +20,7 @@ func TestViewRoundTrip(t *testing.T) {
 	}
 	WriteCells("gallery", 4, 7, []string{"a:0", "a:1", "a:2"})
 	WriteImage(1, 1, img(10))
-	WriteCurve([]float64{0.5, -1.25, 3e-7}, 64)
+	WriteCurves([][]float64{{0.5, -1.25, 3e-7}}, 64)
 	WriteProgress(0.25)
 	var v View
 	Read(&v)
@@ -33,8 +33,8 @@ func TestViewRoundTrip(t *testing.T) {
 	if v.Cells[0].RGBA != nil || v.Cells[1].Ver != 1 || !bytes.Equal(v.Cells[1].RGBA, img(10)) {
 		t.Errorf("cell images: 0 %v, 1 ver %d %v", v.Cells[0].RGBA, v.Cells[1].Ver, v.Cells[1].RGBA)
 	}
-	if !slices.Equal(v.Curve, []float64{0.5, -1.25, 3e-7}) {
-		t.Errorf("curve %v", v.Curve)
+	if len(v.Curves) != 1 || !slices.Equal(v.Curves[0], []float64{0.5, -1.25, 3e-7}) {
+		t.Errorf("curves %v", v.Curves)
 	}
 
 	// Read copies an image only when its version moves.
@@ -44,10 +44,17 @@ func TestViewRoundTrip(t *testing.T) {
 		t.Errorf("an unchanged image was copied again")
 	}
 	WriteImage(1, 2, img(20))
-	WriteCurve([]float64{1}, 64)
+	WriteCurves([][]float64{{1}, {2, 3}, nil}, 64)
 	Read(&v)
-	if v.Cells[1].Ver != 2 || !bytes.Equal(v.Cells[1].RGBA, img(20)) || !slices.Equal(v.Curve, []float64{1}) {
-		t.Errorf("after new writes: ver %d %v, curve %v", v.Cells[1].Ver, v.Cells[1].RGBA, v.Curve)
+	if v.Cells[1].Ver != 2 || !bytes.Equal(v.Cells[1].RGBA, img(20)) || len(v.Curves) != 3 ||
+		!slices.Equal(v.Curves[0], []float64{1}) || !slices.Equal(v.Curves[1], []float64{2, 3}) || len(v.Curves[2]) != 0 {
+		t.Errorf("after new writes: ver %d %v, curves %v", v.Cells[1].Ver, v.Cells[1].RGBA, v.Curves)
+	}
+	// Fewer curves (a new run) leave no stale ones behind.
+	WriteCurves(nil, 0)
+	Read(&v)
+	if len(v.Curves) != 0 {
+		t.Errorf("after no curves: %v", v.Curves)
 	}
 
 	// New cells (a new version) drop the old images.

@@ -53,6 +53,9 @@ var (
 	ColCell   = color.RGBA{0x1a, 0x1f, 0x27, 0xff} // a cell still without an image
 	ColLine   = color.RGBA{0x2a, 0x31, 0x3c, 0xff} // the curve's axis, the progress bar's track
 	ColAccent = color.RGBA{0xf5, 0xa5, 0x24, 0xff} // the curve, the progress
+	// ColSeries colours the methods view's curves, in its cells' order
+	// (pixel AM, DGN-AM, PPGN); the first is the one curve of other views.
+	ColSeries = []color.RGBA{ColAccent, {0x58, 0xa6, 0xff, 0xff}, {0xd2, 0x8c, 0xff, 0xff}}
 )
 
 // Row lays n square cells out in one row, as large as they fit, centred
