@@ -242,7 +242,11 @@ func (r *runner) start(c cmd) {
 		s.Model = r.defaultModel()
 	}
 	r.errMsg, r.errKey, r.notice = "", "", ""
-	r.step, r.curve, r.rate, r.cellsDone, r.cellsTotal, r.methodCurves = 0, nil, 0, 0, 0, nil
+	r.step, r.steps, r.curve, r.rate, r.cellsDone, r.cellsTotal, r.methodCurves = 0, 0, nil, 0, 0, 0, nil
+	// The last run's curve, progress and step count go, or a link that
+	// fails to parse would show them beside its error.
+	r.view.setCurves(nil, 0)
+	r.view.setProgress(0)
 	if err != nil {
 		r.settle(c.id, r.fail("", err))
 		return

@@ -76,25 +76,27 @@ async function until(page, pred, what, log, { tolerateError = false } = {}) {
 }
 
 // pixels returns statistics of a screenshot's region, computed in the page
-// from the PNG bytes: the standard deviation of luminance and the number of
-// distinct colours.
-async function pixels(page, box, file) {
+// from the PNG bytes: the standard deviation of luminance, the number of
+// distinct colours, and how many pixels are within 90 (summed over R, G, B)
+// of the colour near, if given.
+async function pixels(page, box, file, near = [-999, -999, -999]) {
   const png = await page.screenshot({ path: file, clip: box });
-  return page.evaluate(async (b64) => {
+  return page.evaluate(async ({ b64, near }) => {
     const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
     const c = new OffscreenCanvas(img.width, img.height).getContext("2d");
     c.drawImage(img, 0, 0);
     const d = c.getImageData(0, 0, img.width, img.height).data;
-    let s = 0, s2 = 0;
+    let s = 0, s2 = 0, close = 0;
     const colours = new Set();
     for (let i = 0; i < d.length; i += 4) {
       const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
       s += y; s2 += y * y;
       colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      if (Math.abs(d[i] - near[0]) + Math.abs(d[i + 1] - near[1]) + Math.abs(d[i + 2] - near[2]) < 90) close++;
     }
     const n = d.length / 4;
-    return { std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), colours: colours.size };
-  }, png.toString("base64"));
+    return { std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), colours: colours.size, near: close };
+  }, { b64: png.toString("base64"), near });
 }
 
 // curveHits checks that the display drew each curve where its values say:
@@ -518,7 +520,23 @@ async function testBadHashes(page, log) {
     check(want.test(shown) && shown.includes(key) && s.errorKey === key && panel && errs.length === 0,
       `bad hash ${hash.slice(0, 60)}: the page says “${shown.split("\n").slice(-1)[0].slice(0, 90)}”`,
       `shown ${JSON.stringify(shown)}, key ${s.errorKey}, panel ${panel}, ${errs.join(" ")}`);
-    if (key === "steps") await page.screenshot({ path: join(artifacts, "site-bad-hash.png") });
+    if (key === "steps") {
+      // Nothing of the last run is left beside the error: no curve, no
+      // progress, no step count.
+      await page.waitForTimeout(300);
+      const boxOf = (id) => page.evaluate((id) => {
+        const r = document.getElementById(id).getBoundingClientRect();
+        return { x: r.left, y: r.top, width: r.width, height: r.height };
+      }, id);
+      const accent = [0xf5, 0xa5, 0x24];
+      const curve = await pixels(page, await boxOf("curve"), join(artifacts, "site-bad-hash-curve.png"), accent);
+      const bar = await pixels(page, await boxOf("progress"), join(artifacts, "site-bad-hash-progress.png"), accent);
+      const step = await page.locator("#st-step").innerText();
+      check(curve.near === 0 && bar.near === 0 && s.steps === 0 && s.objective.length === 0 && step === "—",
+        "bad hash: no curve, progress or step count of the last run beside the error",
+        JSON.stringify({ curveAccentPixels: curve.near, progressAccentPixels: bar.near, steps: s.steps, step }));
+      await page.screenshot({ path: join(artifacts, "site-bad-hash.png") });
+    }
   }
 }
 
