@@ -134,7 +134,8 @@ func (v *view) markDone(first, n int) {
 }
 
 // png encodes the cells that have an image as one grid (or the single
-// image), at the render's resolution with a 4-pixel gap.
+// image; the methods view's side by side, in one row, as on the stage), at
+// the render's resolution with a 4-pixel gap.
 func (v *view) png() ([]byte, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -149,6 +150,9 @@ func (v *view) png() ([]byte, error) {
 	}
 	S, gap := v.size, 4
 	cols := int(math.Ceil(math.Sqrt(float64(len(cells)))))
+	if v.mode == "methods" {
+		cols = len(cells)
+	}
 	rows := (len(cells) + cols - 1) / cols
 	img := image.NewNRGBA(image.Rect(0, 0, cols*S+(cols-1)*gap, rows*S+(rows-1)*gap))
 	for i := range img.Pix {

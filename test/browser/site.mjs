@@ -464,6 +464,14 @@ async function testMethods(page, log) {
     "methods: the curve shows each method's objective, in the colours its key names", JSON.stringify({ hits, key }));
   console.log(`      curve points found where the values put them (pixel, DGN-AM, PPGN): ${hits.map(([n, f]) => `${f}/${n}`).join(", ")}`);
   await page.screenshot({ path: join(artifacts, "site-methods.png") });
+  // Export PNG: the three images in one row, as on the stage, at the render's size.
+  const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 60000 }), page.click("#export")]);
+  const file = join(artifacts, "site-methods-export.png");
+  await dl.saveAs(file);
+  const png = readFileSync(file), size = Number((/size=(\d+)/.exec(s.hash) || [0, 128])[1]); // 128: the default
+  const ew = png.readUInt32BE(16), eh = png.readUInt32BE(20);
+  check(png.toString("latin1", 1, 4) === "PNG" && ew === 3 * size + 2 * 4 && eh === size,
+    `methods: Export PNG gives the three images in a row (${dl.suggestedFilename()})`, `${ew}×${eh}, size ${size}`);
   // The toggle: softmax.
   await page.locator("#m-term label", { hasText: /^softmax$/ }).click();
   s = await until(page, (s) => s.methods && s.methods.kind === "softmax", "methods: toggle to softmax", log);
