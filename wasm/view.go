@@ -19,11 +19,9 @@ import (
 // anything that waits.
 type view struct {
 	mu       sync.Mutex
-	mode     string // "", "image" or "gallery"
+	mode     string // "", "image", "gallery" or "methods"
 	size     int
 	cells    []cell
-	curves   [][]float64 // the first image's objective per step, or each method's
-	steps    int         // the curves' x range
 	progress float64
 	version  int              // bumped when the cells change in number
 	scratch  js.Value         // paintLocked's canvas of one image at its size
@@ -47,7 +45,7 @@ func (v *view) reset(mode string, size int, labels []string, chans []int) {
 	for i := 0; same && i < len(labels); i++ {
 		same = labels[i] == v.cells[i].label && (chans == nil && v.cells[i].channel == -1 || chans != nil && chans[i] == v.cells[i].channel)
 	}
-	v.mode, v.size, v.curves, v.progress = mode, size, nil, 0
+	v.mode, v.size, v.progress = mode, size, 0
 	if same {
 		// The same cells keep their images until the run's first frame
 		// replaces them (the page's preview, a restart), rather than
@@ -111,9 +109,10 @@ func to8(x float32) byte {
 	return byte(math.Round(float64(x) * 255))
 }
 
+// setCurves publishes the objective's curves (the first image's, or each
+// method's) over a run of steps steps; the display keeps them.
 func (v *view) setCurves(curves [][]float64, steps int) {
 	v.mu.Lock()
-	v.curves, v.steps = curves, steps
 	page.WriteCurves(curves, steps)
 	v.mu.Unlock()
 }

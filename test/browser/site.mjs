@@ -75,28 +75,48 @@ async function until(page, pred, what, log, { tolerateError = false } = {}) {
   }
 }
 
-// pixels returns statistics of a screenshot's region, computed in the page
-// from the PNG bytes: the standard deviation of luminance, the number of
-// distinct colours, and how many pixels are within 90 (summed over R, G, B)
-// of the colour near, if given.
-async function pixels(page, box, file, near = [-999, -999, -999]) {
+// shot screenshots a region of the page (saved to file, if given) and
+// returns its pixels, decoded by the page: width W, height H and RGBA bytes d.
+async function shot(page, box, file) {
   const png = await page.screenshot({ path: file, clip: box });
-  return page.evaluate(async ({ b64, near }) => {
+  const { W, H, b64 } = await page.evaluate(async (b64) => {
     const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
     const c = new OffscreenCanvas(img.width, img.height).getContext("2d");
     c.drawImage(img, 0, 0);
     const d = c.getImageData(0, 0, img.width, img.height).data;
-    let s = 0, s2 = 0, close = 0;
-    const colours = new Set();
-    for (let i = 0; i < d.length; i += 4) {
-      const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
-      s += y; s2 += y * y;
-      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      if (Math.abs(d[i] - near[0]) + Math.abs(d[i + 1] - near[1]) + Math.abs(d[i + 2] - near[2]) < 90) close++;
-    }
-    const n = d.length / 4;
-    return { std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), colours: colours.size, near: close };
-  }, { b64: png.toString("base64"), near });
+    let bin = "";
+    for (let i = 0; i < d.length; i += 0x8000) bin += String.fromCharCode(...d.subarray(i, i + 0x8000));
+    return { W: img.width, H: img.height, b64: btoa(bin) };
+  }, png.toString("base64"));
+  return { W, H, d: Buffer.from(b64, "base64") };
+}
+
+// elementBox is the page rectangle of the element with this id.
+function elementBox(page, id) {
+  return page.evaluate((id) => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return { x: r.left, y: r.top, width: r.width, height: r.height };
+  }, id);
+}
+
+// near says whether pixel o of d is within 90 (summed over R, G, B) of rgb.
+const near = (d, o, [r, g, b]) => Math.abs(d[o] - r) + Math.abs(d[o + 1] - g) + Math.abs(d[o + 2] - b) < 90;
+
+// pixels returns statistics of a screenshot's region: the standard
+// deviation of luminance, the number of distinct colours, and how many
+// pixels are near the colour rgb, if given.
+async function pixels(page, box, file, rgb) {
+  const { d } = await shot(page, box, file);
+  let s = 0, s2 = 0, close = 0;
+  const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+    s += y; s2 += y * y;
+    colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    if (rgb && near(d, i, rgb)) close++;
+  }
+  const n = d.length / 4;
+  return { std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), colours: colours.size, near: close };
 }
 
 // curveHits checks that the display drew each curve where its values say:
@@ -105,37 +125,25 @@ async function pixels(page, box, file, near = [-999, -999, -999]) {
 // over all series, as wasm/display's drawCurve), skipping points that a
 // series drawn later covers. Returns, per series, [points checked, found].
 async function curveHits(page, curves, colours, file) {
-  const box = await page.evaluate(() => {
-    const r = document.getElementById("curve").getBoundingClientRect();
-    return { x: r.left, y: r.top, width: r.width, height: r.height };
-  });
-  const png = await page.screenshot({ path: file, clip: box });
-  return page.evaluate(async ({ b64, curves, colours }) => {
-    const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
-    const c = new OffscreenCanvas(img.width, img.height).getContext("2d");
-    c.drawImage(img, 0, 0);
-    const W = img.width, H = img.height, d = c.getImageData(0, 0, W, H).data;
-    const all = curves.flat();
-    const lo = Math.min(...all), hi = Math.max(...all) - Math.min(...all) < 1e-9 ? Math.min(...all) + 1 : Math.max(...all);
-    const steps = Math.max(...curves.map((c) => c.length)), pad = 4;
-    const at = (v, i) => [(W * i) / (steps - 1), pad + (H - 2 * pad) * (1 - (v - lo) / (hi - lo))];
-    return curves.map((cv, k) => {
-      const [r, g, b] = colours[k];
-      let checked = 0, found = 0;
-      cv.forEach((v, i) => {
-        const [x, y] = at(v, i);
-        if (x < 2 || x > W - 3) return;
-        if (curves.some((o, j) => j > k && i < o.length && Math.abs(at(o[i], i)[1] - y) < 6)) return;
-        checked++;
-        const px = Math.round(x);
-        for (let yy = Math.max(0, Math.round(y) - 3); yy <= Math.min(H - 1, Math.round(y) + 3); yy++) {
-          const o = 4 * (yy * W + px);
-          if (Math.abs(d[o] - r) + Math.abs(d[o + 1] - g) + Math.abs(d[o + 2] - b) < 90) { found++; return; }
-        }
-      });
-      return [checked, found];
+  const { W, H, d } = await shot(page, await elementBox(page, "curve"), file);
+  const all = curves.flat();
+  const lo = Math.min(...all), top = Math.max(...all), hi = top - lo < 1e-9 ? lo + 1 : top; // as drawCurve
+  const steps = Math.max(...curves.map((c) => c.length)), pad = 4;
+  const at = (v, i) => [(W * i) / (steps - 1), pad + (H - 2 * pad) * (1 - (v - lo) / (hi - lo))];
+  return curves.map((cv, k) => {
+    let checked = 0, found = 0;
+    cv.forEach((v, i) => {
+      const [x, y] = at(v, i);
+      if (x < 2 || x > W - 3) return;
+      if (curves.some((o, j) => j > k && i < o.length && Math.abs(at(o[i], i)[1] - y) < 6)) return;
+      checked++;
+      const px = Math.round(x);
+      for (let yy = Math.max(0, Math.round(y) - 3); yy <= Math.min(H - 1, Math.round(y) + 3); yy++) {
+        if (near(d, 4 * (yy * W + px), colours[k])) { found++; return; }
+      }
     });
-  }, { b64: png.toString("base64"), curves, colours });
+    return [checked, found];
+  });
 }
 
 async function cellBox(page, i = 0) {
@@ -397,11 +405,7 @@ async function testDefaultMNIST(page, log) {
     "no hash: the page renders the bundled MNIST classifier and its objective rises",
     JSON.stringify({ model: s.model, hash: s.hash, o: s.objective.slice(0, 1).concat(s.objective.slice(-1)) }));
   console.log(`      default (${s.hash}): first frame ${(first / 1000).toFixed(2)} s after navigation; ${s.stepsPerSec.toFixed(2)} steps/s at 128 px; ${s.adapter}`);
-  const grey = await page.screenshot({ clip: await cellBox(page) }).then((png) => page.evaluate(async (b64) => {
-    const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
-    const c = new OffscreenCanvas(img.width, img.height).getContext("2d");
-    c.drawImage(img, 0, 0);
-    const d = c.getImageData(0, 0, img.width, img.height).data;
+  const grey = await shot(page, await cellBox(page)).then(({ d }) => {
     let worst = 0, s = 0, s2 = 0;
     for (let i = 0; i < d.length; i += 4) {
       worst = Math.max(worst, Math.abs(d[i] - d[i + 1]), Math.abs(d[i] - d[i + 2]));
@@ -409,7 +413,7 @@ async function testDefaultMNIST(page, log) {
     }
     const n = d.length / 4;
     return { worst, std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) };
-  }, png.toString("base64")));
+  });
   check(grey.worst <= 2 && grey.std > 8, "no hash: the canvas shows a grey image, not a blank", JSON.stringify(grey));
   const m = /objective=([\w./]+):(\d+)/.exec(s.hash);
   await waitExamples(page, m[1], +m[2]);
@@ -532,13 +536,9 @@ async function testBadHashes(page, log) {
       // Nothing of the last run is left beside the error: no curve, no
       // progress, no step count.
       await page.waitForTimeout(300);
-      const boxOf = (id) => page.evaluate((id) => {
-        const r = document.getElementById(id).getBoundingClientRect();
-        return { x: r.left, y: r.top, width: r.width, height: r.height };
-      }, id);
       const accent = [0xf5, 0xa5, 0x24];
-      const curve = await pixels(page, await boxOf("curve"), join(artifacts, "site-bad-hash-curve.png"), accent);
-      const bar = await pixels(page, await boxOf("progress"), join(artifacts, "site-bad-hash-progress.png"), accent);
+      const curve = await pixels(page, await elementBox(page, "curve"), join(artifacts, "site-bad-hash-curve.png"), accent);
+      const bar = await pixels(page, await elementBox(page, "progress"), join(artifacts, "site-bad-hash-progress.png"), accent);
       const step = await page.locator("#st-step").innerText();
       check(curve.near === 0 && bar.near === 0 && s.steps === 0 && s.objective.length === 0 && step === "—",
         "bad hash: no curve, progress or step count of the last run beside the error",

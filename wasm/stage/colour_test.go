@@ -19,10 +19,11 @@ func TestColoursMatchCSS(t *testing.T) {
 	for _, m := range regexp.MustCompile(`--([a-z0-9-]+):\s*([^;]+);`).FindAllStringSubmatch(string(css), -1) {
 		vars[m[1]] = m[2]
 	}
+	ref := regexp.MustCompile(`^var\(--([a-z0-9-]+)\)$`)
 	resolve := func(name string) string {
 		v := vars[name]
 		for i := 0; i < 4; i++ {
-			if m := regexp.MustCompile(`^var\(--([a-z0-9-]+)\)$`).FindStringSubmatch(v); m != nil {
+			if m := ref.FindStringSubmatch(v); m != nil {
 				v = vars[m[1]]
 			}
 		}
