@@ -36,7 +36,10 @@ type CodeConfig struct {
 	// Decay is DGN-AM's L2 weight on h.
 	Decay float64
 	// Init is "random" (each unit drawn from N(mean, std²) of the real
-	// codes, then clipped; different per image and seed) or "mean" (the
+	// codes, then clipped; different per image and seed), "normal" (each
+	// unit drawn from N(0, 1), then clipped: the start of DGN-AM's own code,
+	// act_max.py of Nguyen et al. 2016, which begins every restart near the
+	// zero code whatever the codes' spread) or "mean" (the
 	// mean code).
 	Init string
 	// Jitter, when > 0, shifts G(h) by a random whole number of pixels in
@@ -140,8 +143,8 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	if c.Init == "" {
 		c.Init = "random"
 	}
-	if c.Init != "random" && c.Init != "mean" {
-		return fmt.Errorf("am: code init %q: want random or mean", c.Init)
+	if c.Init != "random" && c.Init != "normal" && c.Init != "mean" {
+		return fmt.Errorf("am: code init %q: want random, normal or mean", c.Init)
 	}
 	if c.Jitter < 0 || c.Jitter >= p.Nodes[0].Shape[0] {
 		return fmt.Errorf("am: code jitter %d: want 0 up to the image's side − 1", c.Jitter)
@@ -430,11 +433,25 @@ func (r *Engine[Buf, Op]) preparePPGN(c *codeParam[Buf, Op]) error {
 }
 
 // initCode writes the first codes: the mean code, or per unit a draw from
-// N(mean, std²), clipped.
+// N(mean, std²) or N(0, 1), clipped.
 func (r *Engine[Buf, Op]) initCode(c *codeParam[Buf, Op], clamp Op) error {
 	be := r.be
 	st := r.cfg.Code.Generator.Code
 	B := r.batch
+	draw := func(dst Buf) (Op, error) {
+		rnd, err := be.Random(gpu.RandSpec{Kind: gpu.RandNormal, Seed: r.cfg.Seed, Scale: 1}, dst)
+		if err != nil {
+			return *new(Op), err
+		}
+		return rnd.Op(), nil
+	}
+	if r.cfg.Code.Init == "normal" {
+		z, err := draw(c.h)
+		if err != nil {
+			return err
+		}
+		return be.Submit(z, clamp)
+	}
 	mean, err := r.upload("code.mean", repeat(st.Mean, B))
 	if err != nil {
 		return err
@@ -452,16 +469,13 @@ func (r *Engine[Buf, Op]) initCode(c *codeParam[Buf, Op], clamp Op) error {
 	if err := firstErr(err1, err2, err3); err != nil {
 		return err
 	}
-	rnd, err1 := be.Random(gpu.RandSpec{Kind: gpu.RandNormal, Seed: r.cfg.Seed, Scale: 1}, z)
-	if err1 != nil {
-		return err1
-	}
+	rnd, err1 := draw(z)
 	mul, err2 := be.Mul(t, z, std)
 	add, err3 := be.AXPBY(c.h, t, mean, 1, 1)
-	if err := firstErr(err2, err3); err != nil {
+	if err := firstErr(err1, err2, err3); err != nil {
 		return err
 	}
-	return be.Submit(rnd.Op(), mul, add, clamp)
+	return be.Submit(rnd, mul, add, clamp)
 }
 
 // codeStep runs one DGN-AM or PPGN step: on the GPU one command buffer,

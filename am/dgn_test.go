@@ -2,6 +2,7 @@ package am
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -308,6 +309,73 @@ func TestCodeErrors(t *testing.T) {
 
 // TestCodeGPUvsCPU runs DGN-AM and PPGN for 4 steps on the GPU and on the
 // CPU backend from the same seed: the codes and the objectives agree.
+// TestCodeInit checks the code parameterisations' starts on the GPU
+// against the CPU backend, and their relation to one another: one seed
+// draws the same z ~ N(0, 1) per unit, so "random" is clip(mean + std·z),
+// "normal" is clip(z) and "mean" the mean code.
+// renderers returns a GPU renderer and a CPU one of the same config.
+func renderers(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, objs []Objective, cfg Config) (*Renderer, *CPURenderer) {
+	t.Helper()
+	g, err := NewRenderer(d, p, desc, objs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCPURenderer(p, desc, objs, cfg)
+	if err != nil {
+		g.Release()
+		t.Fatal(err)
+	}
+	return g, c
+}
+
+func TestCodeInit(t *testing.T) {
+	d := gputest.Device(t)
+	p, desc, gen := smallGenerative(t)
+	ctx := context.Background()
+	st := gen.Code
+	objs := []Objective{Logit(0), Logit(1), Logit(2), Logit(3), Logit(0), Logit(1)}
+	codes := map[string][]float32{}
+	for _, init := range []string{"random", "normal", "mean"} {
+		cfg := Config{Param: "dgn", Steps: 1, Seed: 7, Code: CodeConfig{Generator: gen, Init: init}}
+		g, c := renderers(t, d, p, desc, objs, cfg)
+		hg, err1 := g.Codes(ctx)
+		hc, err2 := c.Codes(ctx)
+		g.Release()
+		c.Release()
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		if e := relErr(hg, hc); e > 1e-6 {
+			t.Errorf("%s: first codes differ, gpu vs cpu rel err %.3g", init, e)
+		}
+		codes[init] = hg
+	}
+	D := len(st.Mean)
+	clip := func(v float64, u int) float64 { return min(max(v, float64(st.Low[u])), float64(st.High[u])) }
+	inside, atLow := 0, 0
+	for i, r := range codes["random"] {
+		u := i % D
+		if m := codes["mean"][i]; m != st.Mean[u] {
+			t.Fatalf("mean: code %d unit %d = %g, want the mean %g", i/D, u, m, st.Mean[u])
+		}
+		if r <= st.Low[u] || r >= st.High[u] {
+			continue // clipped: z is not known
+		}
+		inside++
+		z := (float64(r) - float64(st.Mean[u])) / float64(st.Std[u])
+		want := clip(z, u)
+		if want == float64(st.Low[u]) {
+			atLow++
+		}
+		if got := float64(codes["normal"][i]); math.Abs(got-want) > 1e-5 {
+			t.Fatalf("normal: code %d unit %d = %g, want clip(z) = %g (z = %g from the random start %g)", i/D, u, got, want, z, r)
+		}
+	}
+	if inside < len(codes["random"])/2 || atLow == 0 || atLow == inside {
+		t.Fatalf("%d of %d random starts inside the range, %d of them with z below the low bound: the check saw too few of each", inside, len(codes["random"]), atLow)
+	}
+}
+
 func TestCodeGPUvsCPU(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
@@ -316,14 +384,7 @@ func TestCodeGPUvsCPU(t *testing.T) {
 		cfg := Config{Param: param, Steps: 4, Seed: 2, LR: 0.1, Code: CodeConfig{Generator: gen, Decay: 1e-2, Jitter: 1},
 			Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
 		objs := []Objective{LogSoftmax(1), Logit(2).Plus(Channel("fc1", 3))}
-		g, err := NewRenderer(d, p, desc, objs, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := NewCPURenderer(p, desc, objs, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g, c := renderers(t, d, p, desc, objs, cfg)
 		for range cfg.Steps {
 			if err := g.Step(); err != nil {
 				t.Fatal(err)
@@ -498,15 +559,8 @@ func sampleRefines(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Des
 	cfg := Config{Param: "ppgn", Steps: 4, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3, RefineShifts: shifts},
 		Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
 	objs := []Objective{LogSoftmax(1), LogSoftmax(3)}
-	g, err := NewRenderer(d, p, desc, objs, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, c := renderers(t, d, p, desc, objs, cfg)
 	defer g.Release()
-	c, err := NewCPURenderer(p, desc, objs, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer c.Release()
 	var samples [2][]float32
 	for _, step := range []func() error{g.Step, c.Step} {
@@ -642,15 +696,8 @@ func TestClassStepMax(t *testing.T) {
 	// The whole chain with its refinement, GPU against CPU.
 	cfg := Config{Param: "ppgn", Steps: 3, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3, ClassStepMax: 0.1},
 		Langevin: Langevin{Eps1: 0.1, Eps2: 20, Eps3: 0.05}}
-	g, err := NewRenderer(d, p, desc, objs, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, c := renderers(t, d, p, desc, objs, cfg)
 	defer g.Release()
-	c, err := NewCPURenderer(p, desc, objs, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer c.Release()
 	uncfg := cfg
 	uncfg.Code.ClassStepMax = 0

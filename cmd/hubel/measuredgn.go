@@ -46,6 +46,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	eps1 := fs.Float64("eps1", eps.Eps1, "PPGN ε1")
 	eps2 := fs.Float64("eps2", eps.Eps2, "PPGN ε2")
 	eps3 := fs.Float64("eps3", eps.Eps3, "PPGN ε3")
+	dgnInit := fs.String("dgn-init", "random", "DGN-AM restarts' start: random (per unit N(mean, std²) of the real codes), normal (per unit N(0, 1), as DGN-AM's own code) or mean; each clipped")
 	dgnJitter := fs.Int("dgn-jitter", 0, "DGN-AM: shift G(h) by up to N whole pixels at random each step before the classifier")
 	ppgnJitter := fs.Int("ppgn-jitter", ppgnDef.Jitter, "PPGN: shift G(h) by up to N whole pixels at random each step before the classifier")
 	ppgnInit := fs.String("ppgn-init", ppgnDef.Init, "PPGN chains' start: mean (the mean code) or random")
@@ -164,8 +165,11 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	code := am.CodeConfig{Generator: gen, Decay: *decay, Init: "random", Jitter: *dgnJitter}
+	code := am.CodeConfig{Generator: gen, Decay: *decay, Init: *dgnInit, Jitter: *dgnJitter}
 	dgnKey := fmt.Sprintf("dgn_c%d_r%d_s%d_lr%g_d%g_seed%d_%s", C, *restarts, *dgnSteps, *lr, *decay, *seed, *objective)
+	if *dgnInit != "random" {
+		dgnKey += "_" + *dgnInit
+	}
 	if *dgnJitter > 0 {
 		dgnKey += fmt.Sprintf("_j%d", *dgnJitter)
 	}

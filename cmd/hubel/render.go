@@ -74,7 +74,7 @@ func cmdRender(args []string, stdout io.Writer) error {
 	fs.IntVar(&cfg.RedirectSteps, "redirect", def.RedirectSteps, "steps with Lucid's redirected ReLU gradient")
 	fs.StringVar(&cfg.Optimizer, "optimizer", def.Optimizer, "adam or sgd")
 	fs.Float64Var(&cfg.Momentum, "momentum", 0, "SGD momentum")
-	fs.StringVar(&cfg.Init, "init", def.Init, "start: random, grey or mean (pixel: the dataset's mean colour; dgn, ppgn: random or mean code; default for ppgn: mean)")
+	fs.StringVar(&cfg.Init, "init", def.Init, "start: random, grey or mean (pixel: the dataset's mean colour; dgn, ppgn: random (N(mean, std²) per unit), normal (N(0, 1) per unit, as DGN-AM's own code) or mean code; default for ppgn: mean)")
 	fs.IntVar(&cfg.BlurEvery, "blur-every", 0, "blur the image every K steps (pixel parameter; 0: never)")
 	fs.Float64Var(&cfg.BlurSigma, "blur-sigma", 0.5, "σ in pixels of -blur-every's Gaussian")
 	fs.Float64Var(&cfg.GradBlur, "grad-blur", 0, "σ in pixels of a Gaussian blur of the gradient (0: none)")
