@@ -307,12 +307,6 @@ func TestCodeErrors(t *testing.T) {
 	}
 }
 
-// TestCodeGPUvsCPU runs DGN-AM and PPGN for 4 steps on the GPU and on the
-// CPU backend from the same seed: the codes and the objectives agree.
-// TestCodeInit checks the code parameterisations' starts on the GPU
-// against the CPU backend, and their relation to one another: one seed
-// draws the same z ~ N(0, 1) per unit, so "random" is clip(mean + std·z),
-// "normal" is clip(z) and "mean" the mean code.
 // renderers returns a GPU renderer and a CPU one of the same config.
 func renderers(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, objs []Objective, cfg Config) (*Renderer, *CPURenderer) {
 	t.Helper()
@@ -328,6 +322,10 @@ func renderers(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descrip
 	return g, c
 }
 
+// TestCodeInit checks the code parameterisations' starts on the GPU
+// against the CPU backend, and their relation to one another: one seed
+// draws the same z ~ N(0, 1) per unit, so "random" is clip(mean + std·z),
+// "normal" is clip(z) and "mean" the mean code.
 func TestCodeInit(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
@@ -376,6 +374,8 @@ func TestCodeInit(t *testing.T) {
 	}
 }
 
+// TestCodeGPUvsCPU runs DGN-AM and PPGN for 4 steps on the GPU and on the
+// CPU backend from the same seed: the codes and the objectives agree.
 func TestCodeGPUvsCPU(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
