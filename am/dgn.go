@@ -102,6 +102,16 @@ type CodeConfig struct {
 	// which the chain then leaves only slowly (docs/dgn-ppgn.md). 0: no
 	// cap; DefaultCode("ppgn") uses 1.
 	ClassStepMax float64
+	// PixelNoise, when > 0, adds N(0, PixelNoise²) to every pixel of the
+	// image the classifier sees (in the image's [0, 1] units, after the
+	// shift) at every step of a DGN-AM or PPGN run and of Sample's
+	// refinement, a fresh draw each step, except the refinement's
+	// unshifted last steps. Like the shifts it is an expectation over
+	// transformations: the class term then follows the class evidence of
+	// G(h)'s neighbourhood (a Gaussian-smoothed classifier, whose
+	// gradients are known to be more perceptually aligned) rather than
+	// pixel-level directions one classifier alone responds to.
+	PixelNoise float64
 }
 
 // DefaultCode returns the code settings of param ("dgn" or "ppgn") that
@@ -170,6 +180,9 @@ func (c *CodeConfig) check(param string, p *models.Plan, desc *models.Descriptor
 	if c.ClassStepMax > 0 && c.classStepLimit() == 0 {
 		return fmt.Errorf("am: code class step max %v: the generator's code statistics have no spread (every std is 0)", c.ClassStepMax)
 	}
+	if !(c.PixelNoise >= 0 && c.PixelNoise <= 10) {
+		return fmt.Errorf("am: code pixel noise %v: want 0 (none) to 10", c.PixelNoise)
+	}
 	if !(c.Decay >= 0 && c.Decay < 1e6) {
 		return fmt.Errorf("am: code decay %v: want ≥ 0", c.Decay)
 	}
@@ -231,6 +244,12 @@ type codeParam[Buf, Op any] struct {
 	// marks the refinement's last steps (CodeConfig.RefineUnshifted).
 	refineRNG *rand.Rand
 	unshifted bool
+	// pixelNoise adds CodeConfig.PixelNoise's draws to the classifier's
+	// input. A chain step's draw is numbered by the step, the
+	// refinement's from refineNoiseBase on (refineDraws counts them), so
+	// that sampling leaves the chain's draws as they were.
+	pixelNoise  Random[Op]
+	refineDraws uint64
 }
 
 // repeat returns v repeated n times.
@@ -305,6 +324,12 @@ func (r *Engine[Buf, Op]) prepareCode() error {
 		return err
 	}
 	c.toModel, c.fromModel = append(shift, toIn, toRange), append([]Op{back}, shiftBack...)
+	if cc.PixelNoise > 0 {
+		spec := gpu.RandSpec{Kind: gpu.RandNormal, Seed: r.cfg.Seed ^ pixelNoiseSeed, Scale: cc.PixelNoise * scale, Add: true}
+		if c.pixelNoise, err = be.Random(spec, in); err != nil {
+			return err
+		}
+	}
 	if err := r.prepareObjectives(); err != nil {
 		return err
 	}
@@ -521,6 +546,17 @@ func (r *Engine[Buf, Op]) codeGradient(update []Op, rng *rand.Rand, refine bool)
 		}
 	}
 	ops := append(append([]Op{}, c.gg.Forward...), c.toModel...)
+	if c.pixelNoise != nil && !c.unshifted {
+		n := uint64(r.step) + 1
+		if refine {
+			c.refineDraws++
+			n = refineNoiseBase + c.refineDraws
+		}
+		if err := c.pixelNoise.SetCounter(n); err != nil {
+			return err
+		}
+		ops = append(ops, c.pixelNoise.Op())
+	}
 	ops, err := r.networkOps(ops, false, !refine, refine)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hubelviz/hubel/gpu"
 	"github.com/hubelviz/hubel/gpu/gputest"
+	"github.com/hubelviz/hubel/gpu/ref"
 	"github.com/hubelviz/hubel/models"
 )
 
@@ -66,13 +67,18 @@ func smallGenerative(t *testing.T) (*models.Plan, *models.Descriptor, *models.Ge
 // against the same chain (G, then the classifier, then the objective's
 // gradient back through both) on the CPU backend; with CodeConfig.Jitter,
 // the CPU side shifts G(h) by the step's offsets itself (and the gradient
-// back), so the GPU's resampling is checked against plain indexing.
+// back), so the GPU's resampling is checked against plain indexing; with
+// CodeConfig.PixelNoise it adds the step's draws (gpu/ref's Philox normals
+// of the noise's seed, counter 1) to the shifted image itself.
 func TestCodeGradientMatchesCPU(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
-	for _, jitter := range []int{0, 2} {
-		t.Run(fmt.Sprintf("jitter%d", jitter), func(t *testing.T) {
-			codeGradientMatchesCPU(t, d, p, desc, gen, jitter)
+	for _, c := range []struct {
+		jitter int
+		noise  float64
+	}{{0, 0}, {2, 0}, {2, 0.3}} {
+		t.Run(fmt.Sprintf("jitter%d,noise%g", c.jitter, c.noise), func(t *testing.T) {
+			codeGradientMatchesCPU(t, d, p, desc, gen, c.jitter, c.noise)
 		})
 	}
 }
@@ -97,9 +103,10 @@ func shiftImage(img []float32, S, dx, dy int, adjoint bool) []float32 {
 	return out
 }
 
-func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, gen *models.Generative, jitter int) {
+func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, gen *models.Generative, jitter int, noise float64) {
 	objs := []Objective{Logit(1), LogSoftmax(2), Logit(3)}
-	r, err := NewRenderer(d, p, desc, objs, Config{Param: "dgn", Steps: 2, Seed: 4, Code: CodeConfig{Generator: gen, Init: "random", Jitter: jitter}})
+	const seed = 4
+	r, err := NewRenderer(d, p, desc, objs, Config{Param: "dgn", Steps: 2, Seed: seed, Code: CodeConfig{Generator: gen, Init: "random", Jitter: jitter, PixelNoise: noise}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +140,10 @@ func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *m
 		t.Fatal(err)
 	}
 	const D, S = 12, 10
+	if r.lo != 0 || r.hi != 1 {
+		t.Fatalf("the small model's input range is [%g, %g]; this check feeds it G's [0, 1] images as they are", r.lo, r.hi)
+	}
+	draws := ref.RandomNormal(seed^pixelNoiseSeed, 1, len(objs)*S*S) // step 1's
 	shifted := 0
 	var objStep0 []float64
 	for i, o := range objs {
@@ -152,7 +163,11 @@ func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *m
 		if err != nil {
 			t.Fatal(err)
 		}
-		lg, err := cs.Forward(shiftImage(img[0], S, dx, dy, false))
+		in := shiftImage(img[0], S, dx, dy, false)
+		for k := range in {
+			in[k] += float32(noise * draws[i*S*S+k])
+		}
+		lg, err := cs.Forward(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,6 +314,8 @@ func TestCodeErrors(t *testing.T) {
 		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen, Jitter: -1}}, "code jitter -1"},
 		{Config{Param: "dgn", Code: CodeConfig{Generator: gen, Jitter: 10}}, "code jitter 10"},
 		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen, Refine: 3, RefineShifts: -1}}, "code refine shifts -1"},
+		{Config{Param: "ppgn", Code: CodeConfig{Generator: gen, PixelNoise: -0.1}}, "code pixel noise -0.1"},
+		{Config{Param: "dgn", Code: CodeConfig{Generator: gen, PixelNoise: math.NaN()}}, "code pixel noise NaN"},
 	} {
 		_, err := NewRenderer(d, p, desc, []Objective{Logit(0)}, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -510,19 +527,26 @@ func TestBundledDGN(t *testing.T) {
 // With RefineShifts K > 1 each refinement step averages the class term over
 // K shifts: the GPU must agree with the CPU, and the sample must differ
 // from the one-shift refinement from the same chain state (the shifts
-// really are averaged, not one of them taken).
+// really are averaged, not one of them taken). With PixelNoise the chain's
+// and the refinement's noisy steps agree on both backends too, and the
+// refinement's draws leave the chain's as they were.
 func TestSampleRefines(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
 	var oneShift []float32 // the GPU sample with RefineShifts 0, for the K = 3 case
-	for _, shifts := range []int{0, 3} {
-		t.Run(fmt.Sprintf("shifts=%d", shifts), func(t *testing.T) {
-			s := sampleRefines(t, d, p, desc, gen, shifts)
-			if shifts == 0 {
+	for _, c := range []struct {
+		shifts int
+		noise  float64
+	}{{0, 0}, {3, 0}, {0, 0.2}} {
+		t.Run(fmt.Sprintf("shifts=%d,noise=%g", c.shifts, c.noise), func(t *testing.T) {
+			s := sampleRefines(t, d, p, desc, gen, c.shifts, c.noise)
+			switch {
+			case c.noise > 0:
+			case c.shifts == 0:
 				oneShift = s
-			} else if oneShift != nil {
+			case oneShift != nil:
 				if e := relErr(s, oneShift); e < 1e-3 {
-					t.Errorf("the sample averaged over %d shifts is the one-shift sample (rel diff %.3g)", shifts, e)
+					t.Errorf("the sample averaged over %d shifts is the one-shift sample (rel diff %.3g)", c.shifts, e)
 				}
 			}
 		})
@@ -553,10 +577,10 @@ func TestSampleRefines(t *testing.T) {
 }
 
 // sampleRefines runs TestSampleRefines's checks with RefineShifts shifts
-// and returns the GPU's sample.
-func sampleRefines(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, gen *models.Generative, shifts int) []float32 {
+// and PixelNoise noise, and returns the GPU's sample.
+func sampleRefines(t *testing.T, d *gpu.Device, p *models.Plan, desc *models.Descriptor, gen *models.Generative, shifts int, noise float64) []float32 {
 	ctx := context.Background()
-	cfg := Config{Param: "ppgn", Steps: 4, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3, RefineShifts: shifts},
+	cfg := Config{Param: "ppgn", Steps: 4, Seed: 3, Code: CodeConfig{Generator: gen, Jitter: 1, Refine: 3, RefineShifts: shifts, PixelNoise: noise},
 		Langevin: Langevin{Eps1: 0.1, Eps2: 2, Eps3: 0.3}}
 	objs := []Objective{LogSoftmax(1), LogSoftmax(3)}
 	g, c := renderers(t, d, p, desc, objs, cfg)

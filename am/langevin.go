@@ -64,6 +64,13 @@ const langevinSeed = 0x4c616e676576696e
 // from the chain's.
 const refineSeed = 0x726566696e65
 
+// pixelNoiseSeed keeps CodeConfig.PixelNoise's draws apart from the
+// others; refineNoiseBase puts the refinement's draws past any chain's.
+const (
+	pixelNoiseSeed  = 0x7069786e6f697365
+	refineNoiseBase = 1 << 40
+)
+
 func (r *Engine[Buf, Op]) prepareLangevin(prior Prior[Buf, Op]) error {
 	up, noise, err := LangevinUpdate(r.be, prior, r.imageShape(), r.t, r.dt, r.cfg.Langevin, r.cfg.Seed^langevinSeed)
 	if err != nil {

@@ -56,6 +56,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	refineStep := fs.Float64("refine-step", ppgnDef.RefineStep, "PPGN: the refinement's step size in place of ε2 (0: ε2)")
 	refineUnshifted := fs.Int("refine-unshifted", ppgnDef.RefineUnshifted, "PPGN: the last N refinement steps take the class term of G(h) unshifted, as the sample is judged (0: every step shifted as the chain's)")
 	classStepMax := fs.Float64("class-step-max", ppgnDef.ClassStepMax, "PPGN: cap the norm of the class term's step on each code, in the chain and the refinement, at this multiple of the real codes' spread (the norm of code.json's std); 0: no cap")
+	ppgnPixelNoise := fs.Float64("ppgn-pixel-noise", ppgnDef.PixelNoise, "PPGN: add N(0, σ²) to each pixel the classifier sees, a fresh draw each step of the chain and of the refinement but its unshifted last steps (0: none)")
 	pixelSteps := fs.Int("pixel-steps", 200, "pixel AM steps")
 	pixelDecay := fs.Float64("pixel-decay", 1e-2, "pixel AM L2 weight")
 	out := fs.String("png", "", "write the comparison PNG here: per class (columns) pixel AM, two DGN-AM restarts, three PPGN samples and, with -dataset, a real test image and G's reconstruction of it from its code")
@@ -195,7 +196,7 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	code = am.CodeConfig{Generator: gen, Init: *ppgnInit, Jitter: *ppgnJitter}
+	code = am.CodeConfig{Generator: gen, Init: *ppgnInit, Jitter: *ppgnJitter, PixelNoise: *ppgnPixelNoise}
 	t1 := time.Now()
 	steps := *burn + (*samples/K-1)*(*every)
 	code.Refine, code.RefineShifts, code.RefineTemperature, code.RefineStep, code.RefineUnshifted, code.ClassStepMax =
@@ -203,6 +204,9 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 	ppgnCfg := am.Config{Param: "ppgn", Steps: steps, Seed: *seed, Code: code, Langevin: am.Langevin{Eps1: *eps1, Eps2: *eps2, Eps3: *eps3}}
 	ppgnSettings := map[string]any{"chains": K, "eps1": *eps1, "eps2": *eps2, "eps3": *eps3, "burn": *burn, "every": *every,
 		"jitter": *ppgnJitter, "init": *ppgnInit, "refine": *refine, "refine_shifts": *refineShifts, "refine_temp": *refineTemp, "refine_step": *refineStep, "refine_unshifted": *refineUnshifted, "class_step_max": *classStepMax, "seed": *seed}
+	if *ppgnPixelNoise > 0 {
+		ppgnSettings["pixel_noise"] = *ppgnPixelNoise // only when set, so that earlier caches keep their keys
+	}
 	// The samples are kept like DGN-AM's restarts, keyed by every setting
 	// and the prior's weights too, so that another judge can be tried on
 	// the same samples.
