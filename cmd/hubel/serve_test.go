@@ -118,6 +118,25 @@ func TestDispatch(t *testing.T) {
 	if code := run([]string{"help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "serve") {
 		t.Errorf("help: exit %d, stdout %q", code, out.String())
 	}
+	// Every command is listed, its summary starting in one column after
+	// the longest name.
+	col := -1
+	for _, c := range commands {
+		i := strings.Index(out.String(), "  "+c.name+" ")
+		if i < 0 {
+			t.Errorf("help does not list %q", c.name)
+			continue
+		}
+		line := out.String()[i:]
+		line = line[:strings.IndexByte(line, '\n')]
+		at := strings.Index(line, c.summary)
+		if col < 0 {
+			col = at
+		}
+		if at != col || at < 2+len(c.name)+1 {
+			t.Errorf("help: %q's summary starts at column %d, want one column after every name (%d)", c.name, at, col)
+		}
+	}
 	errb.Reset()
 	if code := run([]string{"serve", "-dir", filepath.Join(t.TempDir(), "none")}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "build.sh") {
 		t.Errorf("serve of a missing folder: exit %d, stderr %q", code, errb.String())
