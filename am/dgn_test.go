@@ -129,16 +129,7 @@ func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *m
 		t.Fatal(err)
 	}
 	// CPU: image = G(h), shifted; logits; seeds for −objective; back to h.
-	gout, _ := gen.G.Node(gen.G.Model.Output.Name)
-	logits, _ := p.Logits()
-	gs, err := models.NewSession(gen.G, "cpu", nil, []*models.Node{gout}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := models.NewSession(p, "cpu", nil, []*models.Node{logits}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gs, cs := cpuSessions(t, p, gen)
 	const D, S = 12, 10
 	if r.lo != 0 || r.hi != 1 {
 		t.Fatalf("the small model's input range is [%g, %g]; this check feeds it G's [0, 1] images as they are", r.lo, r.hi)
@@ -207,6 +198,26 @@ func codeGradientMatchesCPU(t *testing.T, d *gpu.Device, p *models.Plan, desc *m
 			t.Errorf("image %d: objective %g on the gpu, %g on the cpu", i, curves[i][0], objStep0[i])
 		}
 	}
+}
+
+// cpuSessions returns CPU reference sessions of the generator (its image)
+// and the classifier p (its logits), both with input gradients: the chain
+// the code parameterisations run on the GPU, step by step.
+func cpuSessions(t *testing.T, p *models.Plan, gen *models.Generative) (g, c models.Session) {
+	t.Helper()
+	gout, err1 := gen.G.Node(gen.G.Model.Output.Name)
+	logits, err2 := p.Logits()
+	if err := firstErr(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	g, err := models.NewSession(gen.G, "cpu", nil, []*models.Node{gout}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = models.NewSession(p, "cpu", nil, []*models.Node{logits}, true); err != nil {
+		t.Fatal(err)
+	}
+	return g, c
 }
 
 // logSoftmaxSeed returns the seed of the loss −T·log softmax(z/T)_c for
@@ -772,16 +783,7 @@ func TestRefineTemperature(t *testing.T) {
 	d := gputest.Device(t)
 	p, desc, gen := smallGenerative(t)
 	ctx := context.Background()
-	gout, _ := gen.G.Node(gen.G.Model.Output.Name)
-	logits, _ := p.Logits()
-	gs, err := models.NewSession(gen.G, "cpu", nil, []*models.Node{gout}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := models.NewSession(p, "cpu", nil, []*models.Node{logits}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gs, cs := cpuSessions(t, p, gen)
 	const eps2 = 0.5
 	classes := []int{1, 3}
 	// want returns the refined images (RGB, as Sample) for temperature T.
