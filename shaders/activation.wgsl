@@ -22,9 +22,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read> norm2: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * WG;
-}
+//!include lib/dispatch.wgsl
 
 // Exponentials of non-positive numbers only, so nothing overflows.
 fn sigmoid(v: f32) -> f32 {

@@ -35,9 +35,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> img: array<f32>;
 @group(0) @binding(6) var<storage, read> thr_in: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * WG;
-}
+//!include lib/dispatch.wgsl
 
 @compute @workgroup_size(WG)
 fn norms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

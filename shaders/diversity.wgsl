@@ -35,9 +35,7 @@ struct Params {
 @group(0) @binding(14) var<storage, read> gs: array<f32>;
 @group(0) @binding(15) var<storage, read_write> value_out: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * WG;
-}
+//!include lib/dispatch.wgsl
 
 fn inv(b: u32) -> f32 {
     return 1.0 / sqrt(max(f32(p.m) * ms[b], 1e-10));

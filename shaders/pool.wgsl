@@ -32,9 +32,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> idx: array<f32>;
 @group(0) @binding(6) var<storage, read_write> arg: array<f32>;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * WG;
-}
+//!include lib/dispatch.wgsl
 
 // The window of output o along one axis (stride st, padding before pad,
 // size k, input size n) covers inputs [lo, hi): clipped to the image, so

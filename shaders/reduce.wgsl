@@ -41,9 +41,7 @@ var<workgroup> si: array<u32, WG>;
 
 const NONE = 0xffffffffu;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * WG;
-}
+//!include lib/dispatch.wgsl
 
 // Indices are small integers stored as f32 (exact below 2^24); clamping
 // keeps a bad index from reading outside the tensor.

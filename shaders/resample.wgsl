@@ -39,9 +39,7 @@ struct Params {
 const SLACK = 1e-3;
 const MARGIN = 0.01;
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * WG;
-}
+//!include lib/dispatch.wgsl
 
 // sample_point is the one place the sample coordinates are computed, so the
 // forward and the adjoint agree on the weights to the last bit.

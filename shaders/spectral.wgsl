@@ -31,9 +31,7 @@ struct Params {
 @group(0) @binding(8) var<storage, read> dimg: array<f32>;    // image gradient (adjoint x pass)
 @group(0) @binding(9) var<storage, read_write> dz: array<f32>; // dZ (adjoint x pass)
 
-fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * WG;
-}
+//!include lib/dispatch.wgsl
 
 // Forward pass 1, along y (complex inverse DFT, 1/H folded in), with the
 // frequency scaling applied to the spectrum as it is read.
