@@ -150,9 +150,6 @@ func Lower(m *Model) (*Plan, error) {
 		base := &Node{Name: l.Name, Inputs: ins, Shape: l.Shape, Kernel: l.Kernel, Strides: l.Strides, Same: l.Same, Multiplier: l.Multiplier}
 		var n *Node
 		switch l.Class {
-		case "InputLayer":
-			base.Op = OpInput
-			n = add(base)
 		case "Conv2D", "DepthwiseConv2D", "Dense":
 			base.Op = map[string]OpKind{"Conv2D": OpConv, "DepthwiseConv2D": OpDepthwise, "Dense": OpDense}[l.Class]
 			wname := "kernel"
@@ -210,39 +207,17 @@ func Lower(m *Model) (*Plan, error) {
 		case "ZeroPadding2D":
 			base.Op, base.Pad = OpPad, l.Pad
 			n = add(base)
-		case "UpSampling2D":
-			base.Op = OpUpsample
-			n = add(base)
-		case "MaxPooling2D":
-			base.Op = OpMaxPool
-			n = add(base)
-		case "AveragePooling2D":
-			base.Op = OpAvgPool
-			n = add(base)
-		case "GlobalAveragePooling2D":
-			base.Op = OpGlobalAvgPool
-			n = add(base)
-		case "GlobalMaxPooling2D":
-			base.Op = OpGlobalMaxPool
-			n = add(base)
 		case "Dropout":
 			n = alias(p, l, ins[0])
 			out[l] = n
 			continue
-		case "Flatten", "Reshape":
-			base.Op = OpReshape
-			n = add(base)
-		case "Add":
-			base.Op = OpAdd
-			n = add(base)
-		case "Multiply":
-			base.Op = OpMultiply
-			n = add(base)
-		case "Concatenate":
-			base.Op = OpConcat
-			n = add(base)
 		default:
-			return nil, fmt.Errorf("models: layer %q: unsupported layer class %q", l.Name, l.Class)
+			op, ok := plainOps[l.Class]
+			if !ok {
+				return nil, fmt.Errorf("models: layer %q: unsupported layer class %q", l.Name, l.Class)
+			}
+			base.Op = op
+			n = add(base)
 		}
 		// A layer's own activation (Conv2D(activation="relu")) follows it
 		// as a node named for the layer; the pre-activation is internal.
@@ -279,6 +254,23 @@ func actOf(name string) Act {
 	default:
 		return Act{Kind: name, Cap: math.Inf(1)}
 	}
+}
+
+// plainOps are the layer classes whose node is the op alone: no weights
+// and no settings beyond the ones every node carries (shape, kernel,
+// strides, padding).
+var plainOps = map[string]OpKind{
+	"InputLayer":             OpInput,
+	"UpSampling2D":           OpUpsample,
+	"MaxPooling2D":           OpMaxPool,
+	"AveragePooling2D":       OpAvgPool,
+	"GlobalAveragePooling2D": OpGlobalAvgPool,
+	"GlobalMaxPooling2D":     OpGlobalMaxPool,
+	"Flatten":                OpReshape,
+	"Reshape":                OpReshape,
+	"Add":                    OpAdd,
+	"Multiply":               OpMultiply,
+	"Concatenate":            OpConcat,
 }
 
 func biasOrZero(l *Layer, n int) []float32 {
