@@ -425,11 +425,23 @@ func cmdMeasureDGN(args []string, stdout io.Writer) error {
 		"ppgn_settings":      ppgnSettings,
 		"mean_dgn_pair_dist": mean(allDGN), "mean_ppgn_pair_dist": mean(allPPGN),
 		"min_diversity_ratio": minOf(ratios), "mean_diversity_ratio": mean(ratios),
-		"dgn_seconds": dgnTime.Seconds(), "ppgn_seconds": ppgnTime.Seconds(),
+		// The ratio of the mean distances is not carried by one class whose
+		// restarts are nearly one image, as the mean of the ratios can be.
+		"ratio_of_mean_dists": mean(allPPGN) / mean(allDGN),
+		"classes_ratio_ge_2":  countAtLeast(ratios, 2),
+		"dgn_seconds":         dgnTime.Seconds(), "ppgn_seconds": ppgnTime.Seconds(),
 		"classes": res,
 	}
 	if real != nil {
 		report["real"] = real
+		// What a sampler that drew the real images, or G's drawings of
+		// their codes, would score as PPGN's ratio of the mean distances.
+		var rd, gd []float64
+		for _, r := range real {
+			rd, gd = append(rd, r["mean_pair_dist"].(float64)), append(gd, r["recon_mean_pair_dist"].(float64))
+		}
+		report["real_ratio_of_mean_dists"] = mean(rd) / mean(allDGN)
+		report["recon_ratio_of_mean_dists"] = mean(gd) / mean(allDGN)
 	}
 	return json.NewEncoder(stdout).Encode(report)
 }
@@ -628,6 +640,17 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
+}
+
+// countAtLeast counts the values of v that are at least t.
+func countAtLeast(v []float64, t float64) int {
+	n := 0
+	for _, x := range v {
+		if x >= t {
+			n++
+		}
+	}
+	return n
 }
 
 func minOf(v []float64) float64 {

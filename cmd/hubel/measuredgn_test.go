@@ -130,22 +130,12 @@ func TestRealReference(t *testing.T) {
 func TestMeasureDGNChains(t *testing.T) {
 	measure := func(eps3 string) [][]float64 {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		code := run([]string{"measure-dgn", "-model", "../../models/bundled/mnist", "-judge", "../../models/bundled/mnist_judge",
-			"-classes", "2", "-restarts", "2", "-dgn-steps", "2", "-pixel-steps", "1", "-samples", "4", "-chains", "2",
-			"-burn", "3", "-every", "2", "-refine", "2", "-ppgn-jitter", "0", "-eps3", eps3}, &stdout, &stderr)
-		if msg := stderr.String(); code != 0 {
-			if strings.Contains(msg, "adapter") && os.Getenv("CI") != "true" {
-				t.Skip(msg)
-			}
-			t.Fatalf("exit %d: %s", code, msg)
-		}
 		var res struct {
 			Classes []struct {
 				P []float64 `json:"ppgn_main_p"`
 			}
 		}
-		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		if err := json.Unmarshal(measureDGN(t, "-chains", "2", "-ppgn-jitter", "0", "-eps3", eps3), &res); err != nil {
 			t.Fatal(err)
 		}
 		var out [][]float64
@@ -170,5 +160,76 @@ func TestMeasureDGNChains(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run([]string{"measure-dgn", "-model", "m", "-judge", "j", "-samples", "10", "-chains", "3"}, io.Discard, &stderr); code == 0 || !strings.Contains(stderr.String(), "-chains 3") {
 		t.Errorf("-samples 10 -chains 3: exit %d, %q; want an error naming -chains", code, stderr.String())
+	}
+}
+
+// measureDGN runs a small measure-dgn on the bundled MNIST models (2
+// classes, 2 restarts, 4 samples, a few steps) with extra flags and returns
+// its report; without an adapter it skips, unless CI=true.
+func measureDGN(t *testing.T, flags ...string) []byte {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"measure-dgn", "-model", "../../models/bundled/mnist", "-judge", "../../models/bundled/mnist_judge",
+		"-classes", "2", "-restarts", "2", "-dgn-steps", "2", "-pixel-steps", "1", "-samples", "4",
+		"-burn", "3", "-every", "2", "-refine", "2"}, flags...)
+	if code := run(args, &stdout, &stderr); code != 0 {
+		msg := stderr.String()
+		if strings.Contains(msg, "adapter") && os.Getenv("CI") != "true" {
+			t.Skip(msg)
+		}
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	return stdout.Bytes()
+}
+
+// TestMeasureDGNSummary checks the report's run-wide diversity figures
+// against its per-class ones: the ratio of the mean pair distances
+// (PPGN's over DGN-AM's), the classes at 2× or more, and the same ratio
+// for the real images and for G's reconstructions of them.
+func TestMeasureDGNSummary(t *testing.T) {
+	var res struct {
+		Ratio      float64 `json:"ratio_of_mean_dists"`
+		AtLeast2   int     `json:"classes_ratio_ge_2"`
+		RealRatio  float64 `json:"real_ratio_of_mean_dists"`
+		ReconRatio float64 `json:"recon_ratio_of_mean_dists"`
+		Classes    []struct {
+			DGN   float64 `json:"dgn_mean_pair_dist"`
+			PPGN  float64 `json:"ppgn_mean_pair_dist"`
+			Ratio float64 `json:"diversity_ratio"`
+		}
+		Real []struct {
+			Dist  float64 `json:"mean_pair_dist"`
+			Recon float64 `json:"recon_mean_pair_dist"`
+		}
+	}
+	if err := json.Unmarshal(measureDGN(t, "-dataset", "mnist"), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Classes) != 2 || len(res.Real) != 2 {
+		t.Fatalf("%d classes and %d real references, want 2 and 2", len(res.Classes), len(res.Real))
+	}
+	var dgn, ppgn, real, recon float64
+	atLeast2 := 0
+	for i, c := range res.Classes {
+		dgn, ppgn = dgn+c.DGN, ppgn+c.PPGN
+		real, recon = real+res.Real[i].Dist, recon+res.Real[i].Recon
+		if c.Ratio >= 2 {
+			atLeast2++
+		}
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"ratio_of_mean_dists", res.Ratio, ppgn / dgn},
+		{"real_ratio_of_mean_dists", res.RealRatio, real / dgn},
+		{"recon_ratio_of_mean_dists", res.ReconRatio, recon / dgn},
+	} {
+		if !(c.want > 0) || math.Abs(c.got-c.want) > 1e-12*c.want {
+			t.Errorf("%s = %g, want %g from the classes' distances", c.name, c.got, c.want)
+		}
+	}
+	if res.AtLeast2 != atLeast2 {
+		t.Errorf("classes_ratio_ge_2 = %d, want %d", res.AtLeast2, atLeast2)
 	}
 }
