@@ -110,7 +110,10 @@ type CodeConfig struct {
 	// transformations: the class term then follows the class evidence of
 	// G(h)'s neighbourhood (a Gaussian-smoothed classifier, whose
 	// gradients are known to be more perceptually aligned) rather than
-	// pixel-level directions one classifier alone responds to.
+	// pixel-level directions one classifier alone responds to. On the
+	// bundled classifiers, trained on clean images, it did not help: the
+	// judge rejects more PPGN samples (docs/dgn-ppgn.md, session 17), so
+	// DefaultCode leaves it 0.
 	PixelNoise float64
 }
 
